@@ -1,0 +1,60 @@
+"""ffnn: a feedforward neural network library and experiment lab in NumPy.
+
+The notes' network in a few lines::
+
+    import ffnn
+    X, y = ffnn.datasets.make_moons(200, noise=0.2, seed=0)
+    net = ffnn.Network.mlp([2, 3, 2], activation="tanh", seed=0)
+    history = ffnn.train(net, X, y, optimizer=ffnn.SGD(learning_rate=0.01),
+                         epochs=2000, reduction="sum")
+"""
+
+from ffnn import datasets
+from ffnn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from ffnn.gradcheck import GradcheckResult, gradcheck
+from ffnn.layers import Dense, Dropout, Layer
+from ffnn.network import Network
+from ffnn.optimizers import SGD, Adam, Optimizer, RMSProp
+from ffnn.schedules import Constant, ExponentialDecay, Schedule, StepDecay
+from ffnn.serialization import load
+from ffnn.training import (
+    Callback,
+    EarlyStopping,
+    History,
+    TrainingDivergedError,
+    evaluate,
+    train,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SGD",
+    "Adam",
+    "Callback",
+    "Constant",
+    "Dense",
+    "Dropout",
+    "EarlyStopping",
+    "ExponentialDecay",
+    "GradcheckResult",
+    "History",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "Network",
+    "Optimizer",
+    "RMSProp",
+    "ReLU",
+    "Schedule",
+    "Sigmoid",
+    "StepDecay",
+    "Tanh",
+    "TrainingDivergedError",
+    "__version__",
+    "datasets",
+    "evaluate",
+    "gradcheck",
+    "load",
+    "train",
+]

@@ -1,0 +1,393 @@
+"""The network: an ordered list of layers ending in logits, with a softmax
+cross-entropy output.
+
+For the notes' one-hidden-layer network, :meth:`Network.forward` computes::
+
+    Z1 = X W1 + b1,   A1 = tanh(Z1),   Z2 = A1 W2 + b2,   ŷ = softmax(Z2)
+
+and :meth:`Network.backward` runs the layers in reverse from ``delta2 = ŷ − y``::
+
+    delta1 = (1 − A1²) ⊙ delta2 W2ᵀ
+    dW2 = A1ᵀ delta2,  db2 = Σ_rows delta2,  dW1 = Xᵀ delta1,  db1 = Σ_rows delta1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+from os import PathLike
+from typing import Any
+
+import numpy as np
+
+from ffnn._validation import check_dtype, check_fraction, check_int, check_X, check_y
+from ffnn.activations import get_activation
+from ffnn.layers import Dense, Dropout, Layer
+from ffnn.losses import SoftmaxCrossEntropy, softmax
+
+
+class Network:
+    """A feedforward network: ``layers`` applied in order, the last giving logits.
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+        For example ``[Dense(2, 3), Tanh(), Dense(3, 2)]``. The network's output
+        ``ŷ = softmax(Z_L)`` is applied by the loss, not by a layer.
+    seed : int, optional
+        Seed of the generator dropout uses when no other is passed to
+        :meth:`forward`.
+
+    Attributes
+    ----------
+    classes : ndarray of shape (n_outputs,) or None
+        Class label of each output unit; set by :func:`ffnn.train`. While None,
+        :meth:`predict` returns output indices.
+    """
+
+    def __init__(self, layers: Sequence[Layer], seed: int | None = None) -> None:
+        layers = list(layers)
+        if not layers:
+            raise ValueError("a Network needs at least one layer")
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"layer {index} is {type(layer).__name__}, not an ffnn Layer"
+                )
+        dense = [layer for layer in layers if isinstance(layer, Dense)]
+        if not dense:
+            raise ValueError("a Network needs at least one Dense layer")
+        if len({layer.W.dtype for layer in dense}) > 1:
+            raise ValueError("all Dense layers of a Network must share one dtype")
+        width = dense[0].n_in
+        for layer in layers:
+            width = layer.output_size(width)
+        self.layers = layers
+        self.loss_function = SoftmaxCrossEntropy()
+        self.classes: np.ndarray | None = None
+        self.rng = np.random.default_rng(seed)
+        self._n_outputs = width
+
+    @classmethod
+    def mlp(
+        cls,
+        sizes: Sequence[int],
+        activation: str | Sequence[str] = "tanh",
+        init: str = "lecun_normal",
+        dropout: float | Sequence[float] = 0.0,
+        seed: int | None = None,
+        dtype: Any = "float64",
+    ) -> Network:
+        """A multilayer perceptron ``sizes[0] → sizes[1] → … → sizes[-1]``.
+
+        Parameters
+        ----------
+        sizes : sequence of int
+            Input features, hidden widths, number of classes: ``[2, 3, 2]`` is the
+            notes' network.
+        activation : str or sequence of str
+            One name for every hidden layer, or one per hidden layer.
+        init : str
+            Weight initialiser ('lecun_normal' = the notes' ``N(0, 1/√n_in)``).
+        dropout : float or sequence of float
+            Dropout rate after each hidden activation (0 = none).
+        seed : int, optional
+            Seed for the initial weights and for dropout.
+        dtype : str
+            'float64' (default) or 'float32'.
+        """
+        sizes = [check_int(size, "layer size") for size in sizes]
+        if len(sizes) < 2:
+            raise ValueError(
+                f"sizes needs at least input and output sizes, got {sizes}"
+            )
+        n_hidden = len(sizes) - 2
+        activations = _per_hidden_layer(activation, n_hidden, "activation")
+        rates = [
+            check_fraction(rate, "dropout")
+            for rate in _per_hidden_layer(dropout, n_hidden, "dropout")
+        ]
+        dtype = check_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        layers: list[Layer] = []
+        for index, (n_in, n_out) in enumerate(pairwise(sizes)):
+            layers.append(Dense(n_in, n_out, init=init, rng=rng, dtype=dtype))
+            if index < n_hidden:
+                layers.append(get_activation(activations[index]))
+                if rates[index] > 0:
+                    layers.append(Dropout(rates[index]))
+        return cls(layers, seed=None if seed is None else seed + 1)
+
+    # ----------------------------------------------------------------- parameters
+    @property
+    def dense_layers(self) -> list[Dense]:
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The live weight matrices ``W`` (n_in, n_out), one per Dense layer."""
+        return [layer.W for layer in self.dense_layers]
+
+    @weights.setter
+    def weights(self, values: Sequence[np.ndarray]) -> None:
+        _assign(self.weights, values, "weights")
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        """The live bias vectors ``b`` (n_out,), one per Dense layer."""
+        return [layer.b for layer in self.dense_layers]
+
+    @biases.setter
+    def biases(self, values: Sequence[np.ndarray]) -> None:
+        _assign(self.biases, values, "biases")
+
+    def parameters(self) -> list[np.ndarray]:
+        """Every live parameter array, layer by layer: ``[W1, b1, W2, b2, …]``."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def gradients(self) -> list[np.ndarray]:
+        """The gradient arrays, in the order of :meth:`parameters`."""
+        return [g for layer in self.layers for g in layer.gradients()]
+
+    def parameter_names(self) -> list[str]:
+        """Names ``W1, b1, W2, b2, …`` in the order of :meth:`parameters`."""
+        return [
+            f"{name}{i}"
+            for i in range(1, len(self.dense_layers) + 1)
+            for name in ("W", "b")
+        ]
+
+    def get_parameters(self) -> list[np.ndarray]:
+        """Copies of every parameter array (a snapshot)."""
+        return [p.copy() for p in self.parameters()]
+
+    def set_parameters(self, values: Sequence[np.ndarray]) -> None:
+        """Copy ``values`` into the live parameter arrays."""
+        _assign(self.parameters(), values, "parameters")
+
+    @property
+    def n_inputs(self) -> int:
+        return self.dense_layers[0].n_in
+
+    @property
+    def n_outputs(self) -> int:
+        return self._n_outputs
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.dense_layers[0].W.dtype
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(layer.n_parameters for layer in self.layers)
+
+    def astype(self, dtype: Any) -> Network:
+        """Convert every parameter to ``dtype`` in place; returns self."""
+        for layer in self.layers:
+            layer.astype(dtype)
+        return self
+
+    # ----------------------------------------------------------- forward/backward
+    def forward(
+        self,
+        X: np.ndarray,
+        training: bool = False,
+        rng: np.random.Generator | None = None,
+    ) -> np.ndarray:
+        """Logits ``Z_L`` (n, n_outputs) of an already validated ``X`` (n, n_inputs).
+
+        In training mode dropout is active (drawing from ``rng``, or the network's
+        own generator) and the result lives in a buffer reused by the next call.
+        """
+        if training and rng is None:
+            rng = self.rng
+        A = X
+        for layer in self.layers:
+            A = layer.forward(A, training, rng)
+        return A
+
+    def backward(self, delta: np.ndarray) -> None:
+        """Backpropagate ``delta = ∂L/∂Z_L`` (n, n_outputs), filling every layer's
+        parameter gradients."""
+        for layer in reversed(self.layers):
+            delta = layer.backward(delta)
+
+    def compute_gradients(
+        self,
+        X: np.ndarray,
+        y_index: np.ndarray,
+        *,
+        reduction: str = "mean",
+        alpha: float = 0.0,
+        l1: float = 0.0,
+        n_total: int | None = None,
+        training: bool = True,
+        rng: np.random.Generator | None = None,
+    ) -> float:
+        """One forward and backward pass; returns the batch's mean cross-entropy L0.
+
+        Fills :meth:`gradients` with the gradient of the batch objective ``J``::
+
+            mean: J = L0 + λ/(2N) Σ w² + λ₁/N Σ |w|
+            sum:  J = m · (L0 + λ/(2N) Σ w² + λ₁/N Σ |w|)
+
+        for a batch of ``m`` rows of a training set of ``N = n_total`` rows (``m``
+        by default). With the full batch and "sum", ``dW = Aᵀ delta + λ W``: the
+        notes' update exactly.
+        """
+        Z = self.forward(X, training=training, rng=rng)
+        loss = self.loss_function.forward(Z, y_index)
+        self.backward(self.loss_function.backward(reduction))
+        m = X.shape[0]
+        n_total = m if n_total is None else n_total
+        scale = 1.0 / n_total if reduction == "mean" else m / n_total
+        if alpha or l1:
+            for layer in self.dense_layers:
+                if alpha:
+                    layer.dW += (scale * alpha) * layer.W
+                if l1:
+                    layer.dW += (scale * l1) * np.sign(layer.W)
+        return loss
+
+    # ---------------------------------------------------------------- prediction
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities ``ŷ = softmax(Z_L)``, shape (n, n_outputs)."""
+        X = check_X(X, self.n_inputs, self.dtype)
+        return softmax(self.forward(X, training=False))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class label of each row of ``X`` (n,): ``argmax ŷ``."""
+        X = check_X(X, self.n_inputs, self.dtype)
+        index = np.argmax(self.forward(X, training=False), axis=1)
+        return index if self.classes is None else self.classes[index]
+
+    def loss(self, X: Any, y: Any) -> float:
+        """Mean cross-entropy ``−(1/n) Σ log ŷ_{i,y_i}`` on ``(X, y)``, no penalty."""
+        X = check_X(X, self.n_inputs, self.dtype)
+        y_index = self.encode_labels(check_y(y, X.shape[0]))
+        return SoftmaxCrossEntropy().forward(self.forward(X, training=False), y_index)
+
+    def accuracy(self, X: Any, y: Any) -> float:
+        """Fraction of rows of ``X`` whose predicted label equals ``y``."""
+        X = check_X(X, self.n_inputs, self.dtype)
+        y = check_y(y, X.shape[0])
+        return float(np.mean(self.predict(X) == y))
+
+    # -------------------------------------------------------------------- labels
+    def fit_classes(self, y: np.ndarray) -> None:
+        """Set :attr:`classes` from training labels ``y`` if not set yet.
+
+        Integer labels in ``[0, n_outputs)`` map to the output of that index;
+        otherwise the ``n_outputs`` distinct labels map to outputs in sorted order.
+        """
+        if self.classes is not None:
+            return
+        labels = np.unique(y)
+        k = self.n_outputs
+        if (
+            np.issubdtype(labels.dtype, np.integer)
+            and labels.min() >= 0
+            and (labels.max() < k)
+        ):
+            self.classes = np.arange(k)
+        elif len(labels) == k:
+            self.classes = labels
+        else:
+            raise ValueError(
+                f"y has {len(labels)} distinct labels {_preview(labels)} but the "
+                f"network has {k} outputs; give it one output per class"
+            )
+
+    def encode_labels(self, y: np.ndarray) -> np.ndarray:
+        """Output index of each label in ``y`` (n,)."""
+        classes = np.arange(self.n_outputs) if self.classes is None else self.classes
+        try:
+            index = np.searchsorted(classes, y)
+        except TypeError as error:
+            raise TypeError(
+                f"labels of dtype {y.dtype} cannot be compared with the network's "
+                f"classes {_preview(classes)}"
+            ) from error
+        index = np.minimum(index, len(classes) - 1)
+        unknown = classes[index] != y
+        if np.any(unknown):
+            raise ValueError(
+                f"y contains labels the network has no output for: "
+                f"{_preview(np.unique(y[unknown]))}; known classes {_preview(classes)}"
+            )
+        return index
+
+    # -------------------------------------------------------------- description
+    def summary(self) -> str:
+        """A table of the layers, their output shapes and parameter counts."""
+        rows = [("layer", "output shape", "parameters")]
+        width = self.n_inputs
+        rows.append(("input", f"(n, {width})", "0"))
+        for layer in self.layers:
+            width = layer.output_size(width)
+            rows.append((repr(layer), f"(n, {width})", f"{layer.n_parameters:,}"))
+        rows.append(("softmax cross-entropy", f"(n, {width})", "0"))
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        lines = [
+            f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}"
+            for row in rows
+        ]
+        rule = "-" * len(lines[0])
+        lines.insert(1, rule)
+        lines.append(rule)
+        lines.append(f"total parameters: {self.n_parameters:,} ({self.dtype.name})")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def __repr__(self) -> str:
+        inner = " → ".join(repr(layer) for layer in self.layers)
+        return f"Network({inner} → softmax)"
+
+    def save(self, path: str | PathLike) -> None:
+        """Write the network to a ``.npz`` model file (see :func:`ffnn.load`)."""
+        from ffnn.serialization import save
+
+        save(self, path)
+
+
+def check_labels_for(net: Network, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``(X, y)`` for ``net``; returns ``X`` in the network's dtype and the
+    output index of each label (fitting ``net.classes`` on first use)."""
+    X = check_X(X, net.n_inputs, net.dtype)
+    y = check_y(y, X.shape[0])
+    net.fit_classes(y)
+    return X, net.encode_labels(y)
+
+
+def _per_hidden_layer(value: Any, n_hidden: int, what: str) -> list:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return [value] * n_hidden
+    values = list(value)
+    if len(values) != n_hidden:
+        raise ValueError(
+            f"{what} lists {len(values)} values but the network has {n_hidden} "
+            "hidden layers"
+        )
+    return values
+
+
+def _assign(targets: list[np.ndarray], values: Sequence[Any], what: str) -> None:
+    values = list(values)
+    if len(values) != len(targets):
+        raise ValueError(f"expected {len(targets)} {what} arrays, got {len(values)}")
+    for index, (target, value) in enumerate(zip(targets, values, strict=True)):
+        array = np.asarray(value, dtype=target.dtype)
+        if array.shape != target.shape and array.size == target.size:
+            array = array.reshape(target.shape)  # e.g. a (1, n) bias row
+        if array.shape != target.shape:
+            raise ValueError(
+                f"{what}[{index}] must have shape {target.shape}, got {array.shape}"
+            )
+        target[...] = array
+
+
+def _preview(values: np.ndarray, limit: int = 8) -> str:
+    items = [str(v) for v in values[:limit]]
+    return "[" + ", ".join(items) + (", …]" if len(values) > limit else "]")

@@ -1,0 +1,218 @@
+"""Optimizers: ``step(params, grads, learning_rate)`` updates the parameters in place.
+
+One optimizer serves one training run; its state (``velocity``; Adam's ``m``,
+``v``, ``t``) is created on the first step, one array per parameter. The learning
+rate η comes from the optimizer's schedule, evaluated by the training loop for
+each epoch, so every optimizer takes a float or a :mod:`ffnn.schedules` schedule.
+
+With ``reduction="sum"`` (the notes' summed gradients) the gradient is n times
+the mean's, so the notes' η = 0.01 on 200 samples equals η = 2.0 with the mean.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ffnn._validation import check_positive, lookup
+from ffnn.schedules import Schedule, as_schedule
+
+
+class Optimizer:
+    """Base class. ``learning_rate`` is η, a float or a :class:`Schedule`."""
+
+    def __init__(self, learning_rate: float | Schedule = 0.01) -> None:
+        self.schedule = as_schedule(learning_rate)
+
+    @property
+    def learning_rate(self) -> float:
+        """The initial learning rate η₀."""
+        return self.schedule(0)
+
+    def step(
+        self, params: list[np.ndarray], grads: list[np.ndarray], learning_rate: float
+    ) -> None:
+        """Update every array in ``params`` in place from the matching ``grads``."""
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget the state of earlier steps (velocities, moments)."""
+
+    def config(self) -> dict[str, Any]:
+        """The optimizer's settings, for metrics files."""
+        return {"name": self.name, "learning_rate": self.schedule.config()}
+
+    name = "optimizer"
+
+
+class SGD(Optimizer):
+    """Gradient descent ``w ← w − η ∂L/∂w``, optionally with momentum.
+
+    With momentum μ (Polyak 1964; Sutskever et al. 2013)::
+
+        velocity ← μ velocity − η ∂L/∂w
+        w ← w + velocity                         (classical)
+        w ← w + μ velocity − η ∂L/∂w             (Nesterov)
+    """
+
+    name = "sgd"
+
+    def __init__(
+        self,
+        learning_rate: float | Schedule = 0.01,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(learning_rate)
+        momentum = check_positive(momentum, "momentum", allow_zero=True)
+        if momentum >= 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
+        if nesterov and momentum == 0:
+            raise ValueError("nesterov=True needs a momentum > 0")
+        self.momentum = momentum
+        self.nesterov = bool(nesterov)
+        self.velocity: list[np.ndarray] | None = None
+
+    def reset(self) -> None:
+        self.velocity = None
+
+    def step(self, params, grads, learning_rate):
+        if self.momentum == 0.0:
+            for w, g in zip(params, grads, strict=True):
+                w -= learning_rate * g
+            return
+        if self.velocity is None:
+            self.velocity = [np.zeros_like(w) for w in params]
+        mu = self.momentum
+        for w, g, velocity in zip(params, grads, self.velocity, strict=True):
+            velocity *= mu
+            velocity -= learning_rate * g
+            if self.nesterov:
+                w += mu * velocity - learning_rate * g
+            else:
+                w += velocity
+
+    def config(self):
+        return {
+            **super().config(),
+            "momentum": self.momentum,
+            "nesterov": self.nesterov,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"SGD(learning_rate={self.schedule!r}, momentum={self.momentum:g}, "
+            f"nesterov={self.nesterov})"
+        )
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015, Algorithm 1)::
+
+    t ← t + 1
+    m ← β₁ m + (1 − β₁) g
+    v ← β₂ v + (1 − β₂) g²
+    m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+    w ← w − η m̂ / (√v̂ + ε)
+    """
+
+    name = "adam"
+
+    def __init__(
+        self,
+        learning_rate: float | Schedule = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
+    ) -> None:
+        super().__init__(learning_rate)
+        for value, label in ((beta1, "beta1"), (beta2, "beta2")):
+            if not 0.0 <= float(value) < 1.0:
+                raise ValueError(f"{label} must be in [0, 1), got {value!r}")
+        self.beta1 = float(beta1)
+        self.beta2 = float(beta2)
+        self.epsilon = check_positive(epsilon, "epsilon")
+        self.m: list[np.ndarray] | None = None
+        self.v: list[np.ndarray] | None = None
+        self.t = 0
+
+    def reset(self) -> None:
+        self.m = self.v = None
+        self.t = 0
+
+    def step(self, params, grads, learning_rate):
+        if self.m is None or self.v is None:
+            self.m = [np.zeros_like(w) for w in params]
+            self.v = [np.zeros_like(w) for w in params]
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        # fold both bias corrections into the step size: η √(1−β₂ᵗ) / (1−β₁ᵗ)
+        step_size = learning_rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+        eps_hat = self.epsilon * np.sqrt(1.0 - b2**self.t)
+        for w, g, m, v in zip(params, grads, self.m, self.v, strict=True):
+            m *= b1
+            m += (1.0 - b1) * g
+            v *= b2
+            v += (1.0 - b2) * (g * g)
+            w -= step_size * m / (np.sqrt(v) + eps_hat)
+
+    def config(self):
+        return {
+            **super().config(),
+            "beta1": self.beta1,
+            "beta2": self.beta2,
+            "epsilon": self.epsilon,
+        }
+
+    def __repr__(self) -> str:
+        return f"Adam(learning_rate={self.schedule!r})"
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Tieleman & Hinton 2012)::
+
+    v ← ρ v + (1 − ρ) g²
+    w ← w − η g / (√v + ε)
+    """
+
+    name = "rmsprop"
+
+    def __init__(
+        self,
+        learning_rate: float | Schedule = 0.001,
+        rho: float = 0.9,
+        epsilon: float = 1e-8,
+    ) -> None:
+        super().__init__(learning_rate)
+        if not 0.0 <= float(rho) < 1.0:
+            raise ValueError(f"rho must be in [0, 1), got {rho!r}")
+        self.rho = float(rho)
+        self.epsilon = check_positive(epsilon, "epsilon")
+        self.v: list[np.ndarray] | None = None
+
+    def reset(self) -> None:
+        self.v = None
+
+    def step(self, params, grads, learning_rate):
+        if self.v is None:
+            self.v = [np.zeros_like(w) for w in params]
+        rho = self.rho
+        for w, g, v in zip(params, grads, self.v, strict=True):
+            v *= rho
+            v += (1.0 - rho) * (g * g)
+            w -= learning_rate * g / (np.sqrt(v) + self.epsilon)
+
+    def config(self):
+        return {**super().config(), "rho": self.rho, "epsilon": self.epsilon}
+
+    def __repr__(self) -> str:
+        return f"RMSProp(learning_rate={self.schedule!r}, rho={self.rho:g})"
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "rmsprop": RMSProp}
+
+
+def get_optimizer(name: str, **options: Any) -> Optimizer:
+    """A new optimizer of the kind ``name`` ('sgd', 'adam', 'rmsprop')."""
+    return lookup(OPTIMIZERS, name, "optimizer")(**options)

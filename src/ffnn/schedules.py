@@ -1,0 +1,96 @@
+"""Learning-rate schedules: pure functions ``η(epoch)`` of the epoch index (from 0).
+
+Every schedule is called the same way, ``schedule(epoch) -> η``, so one may be
+swapped for another without touching the training loop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ffnn._validation import check_int, check_positive, lookup
+
+
+class Schedule:
+    """Base class: ``__call__(epoch) -> learning rate``."""
+
+    name = "schedule"
+
+    def __call__(self, epoch: int) -> float:
+        raise NotImplementedError
+
+    def config(self) -> dict[str, Any]:
+        """The schedule's settings, JSON-serialisable."""
+        return {"name": self.name, **vars(self)}
+
+
+class Constant(Schedule):
+    """``η(epoch) = η₀``."""
+
+    name = "constant"
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
+
+    def __call__(self, epoch: int) -> float:
+        return self.learning_rate
+
+    def __repr__(self) -> str:
+        return f"{self.learning_rate:g}"
+
+
+class StepDecay(Schedule):
+    """``η(epoch) = η₀ · drop^⌊epoch / every⌋``: multiply by ``drop`` every ``every``
+    epochs."""
+
+    name = "step"
+
+    def __init__(
+        self, learning_rate: float, drop: float = 0.5, every: int = 10
+    ) -> None:
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.drop = check_positive(drop, "drop")
+        self.every = check_int(every, "every")
+
+    def __call__(self, epoch: int) -> float:
+        return self.learning_rate * self.drop ** (epoch // self.every)
+
+    def __repr__(self) -> str:
+        return (
+            f"StepDecay({self.learning_rate:g}, drop={self.drop:g}, every={self.every})"
+        )
+
+
+class ExponentialDecay(Schedule):
+    """``η(epoch) = η₀ · rate^epoch``."""
+
+    name = "exponential"
+
+    def __init__(self, learning_rate: float, rate: float = 0.95) -> None:
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.rate = check_positive(rate, "rate")
+
+    def __call__(self, epoch: int) -> float:
+        return self.learning_rate * self.rate**epoch
+
+    def __repr__(self) -> str:
+        return f"ExponentialDecay({self.learning_rate:g}, rate={self.rate:g})"
+
+
+SCHEDULES: dict[str, type[Schedule]] = {
+    "constant": Constant,
+    "step": StepDecay,
+    "exponential": ExponentialDecay,
+}
+
+
+def get_schedule(name: str, learning_rate: float, **options: Any) -> Schedule:
+    """A schedule of the kind ``name`` starting at ``learning_rate``."""
+    return lookup(SCHEDULES, name, "schedule")(learning_rate, **options)
+
+
+def as_schedule(learning_rate: float | Schedule) -> Schedule:
+    """A float becomes :class:`Constant`; a schedule is returned as it is."""
+    if isinstance(learning_rate, Schedule):
+        return learning_rate
+    return Constant(learning_rate)

@@ -1,0 +1,336 @@
+"""The training loop: batches, epochs, the History it records, and callbacks.
+
+Each step reads as the notes' loop: forward, loss, backward, optimizer step,
+record. The loss recorded for an epoch is the mean cross-entropy that epoch's own
+forward passes computed, before their updates (as scikit-learn's ``loss_curve_``);
+no second pass over the data is made.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ffnn._validation import check_int, check_positive, check_X, check_y
+from ffnn.losses import SoftmaxCrossEntropy, check_reduction
+from ffnn.network import Network, check_labels_for
+from ffnn.optimizers import SGD, Optimizer
+
+
+@dataclass
+class History:
+    """What :func:`train` recorded, one entry per epoch.
+
+    ``loss[k]`` is the mean cross-entropy (without the penalty) over the forward
+    passes of epoch k, before that epoch's updates. The notes record the loss
+    after each update instead: their curve is ``loss[1:]`` followed by
+    ``net.loss(X, y)``.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+    time: list[float] = field(default_factory=list)  # seconds since start
+    #: epochs of updates behind the weights EarlyStopping restored (0 = initial)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+    @property
+    def epochs(self) -> int:
+        """Number of epochs run."""
+        return len(self.loss)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable copy."""
+        return asdict(self)
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss became NaN or infinite; ``history`` holds the epochs before."""
+
+    def __init__(
+        self, epoch: int, loss: float, learning_rate: float, history: History
+    ) -> None:
+        self.epoch = epoch
+        self.loss = loss
+        self.learning_rate = learning_rate
+        self.history = history
+        super().__init__(
+            f"training diverged at epoch {epoch}: the loss became {loss} with "
+            f"learning rate η = {learning_rate:g}; try a smaller learning rate "
+            "(remember reduction='sum' multiplies the gradient by the batch size)"
+        )
+
+
+class Callback:
+    """Hooks called by :func:`train`; ``on_epoch_end`` returns True to stop."""
+
+    def on_train_begin(self, net: Network, history: History, epochs: int) -> None:
+        """Called once before the first epoch."""
+
+    def on_epoch_end(self, epoch: int, net: Network, history: History) -> bool:
+        """Called after each epoch; return True to stop training."""
+        return False
+
+    def on_train_end(self, net: Network, history: History) -> None:
+        """Called once after the last epoch (also after an early stop)."""
+
+
+class EarlyStopping(Callback):
+    """Stop when the monitored loss has not improved by ``min_delta`` for
+    ``patience`` epochs, and restore the weights that gave the best value.
+
+    ``monitor`` is 'val_loss' (needs ``validation_data``; measured after each
+    epoch's updates) or 'loss' (the training loss, measured by each epoch's
+    forward passes, so before its updates).
+    """
+
+    def __init__(
+        self,
+        patience: int = 10,
+        min_delta: float = 0.0,
+        monitor: str = "val_loss",
+        restore_best_weights: bool = True,
+    ) -> None:
+        if monitor not in ("val_loss", "loss"):
+            raise ValueError(f"monitor must be 'val_loss' or 'loss', got {monitor!r}")
+        self.patience = check_int(patience, "patience")
+        self.min_delta = check_positive(min_delta, "min_delta", allow_zero=True)
+        self.monitor = monitor
+        self.restore_best_weights = restore_best_weights
+        self._best = math.inf
+        self._best_parameters: list[np.ndarray] | None = None
+        self._epoch_start_parameters: list[np.ndarray] | None = None
+        self._wait = 0
+
+    def on_train_begin(self, net, history, epochs):
+        self._best = math.inf
+        self._best_parameters = None
+        self._wait = 0
+        if self.monitor == "loss":
+            self._epoch_start_parameters = net.get_parameters()
+
+    def on_epoch_end(self, epoch, net, history):
+        values = getattr(history, self.monitor)
+        if not values:
+            raise ValueError("EarlyStopping(monitor='val_loss') needs validation_data")
+        current = values[-1]
+        if self.monitor == "val_loss":
+            measured, measured_epoch = (lambda: net.get_parameters()), epoch + 1
+        else:  # the training loss of epoch k belongs to the weights before it
+            start = self._epoch_start_parameters
+            measured, measured_epoch = (lambda: start), epoch
+            self._epoch_start_parameters = net.get_parameters()
+        if current < self._best - self.min_delta:
+            self._best = current
+            self._wait = 0
+            history.best_epoch = measured_epoch
+            if self.restore_best_weights:
+                self._best_parameters = measured()
+            return False
+        self._wait += 1
+        return self._wait >= self.patience
+
+    def on_train_end(self, net, history):
+        if self.restore_best_weights and self._best_parameters is not None:
+            net.set_parameters(self._best_parameters)
+
+
+def evaluate(net: Network, X: Any, y: Any) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of ``net`` on ``(X, y)``, without dropout."""
+    X = check_X(X, net.n_inputs, net.dtype)
+    y_index = net.encode_labels(check_y(y, X.shape[0]))
+    Z = net.forward(X, training=False)
+    loss = SoftmaxCrossEntropy().forward(Z, y_index)
+    accuracy = float(np.mean(np.argmax(Z, axis=1) == y_index))
+    return loss, accuracy
+
+
+def clip_by_global_norm(grads: Sequence[np.ndarray], max_norm: float) -> float:
+    """Scale every gradient by ``max_norm / ‖g‖`` when the global norm
+    ``‖g‖ = √(Σ_i ‖g_i‖²)`` exceeds ``max_norm``; returns ``‖g‖`` before clipping."""
+    norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+    if norm > max_norm:
+        for g in grads:
+            g *= max_norm / norm
+    return norm
+
+
+def train(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    reduction: str = "mean",
+    alpha: float = 0.0,
+    l1: float = 0.0,
+    shuffle: bool = True,
+    seed: int | None = None,
+    validation_data: tuple[Any, Any] | None = None,
+    clip_norm: float | None = None,
+    callbacks: Sequence[Callback] = (),
+) -> History:
+    """Train ``net`` on ``(X, y)`` by (mini-batch) gradient descent.
+
+    Parameters
+    ----------
+    net : Network
+        Trained in place.
+    X : array of shape (n_samples, n_features)
+    y : array of shape (n_samples,)
+        Class labels.
+    optimizer : Optimizer
+        Default ``SGD(learning_rate=0.01)``.
+    epochs : int
+        Passes over the data; with ``batch_size=None`` one epoch is one update.
+    batch_size : int or None
+        None for full-batch gradient descent, else mini-batches of this many rows,
+        reshuffled every epoch when ``shuffle``.
+    reduction : {'mean', 'sum'}
+        Gradient of the mean loss, or of the summed loss (the notes' choice).
+    alpha : float
+        L2 strength λ: ``L = L0 + λ/(2n) Σ w²`` over weights, not biases, with
+        ``n`` the number of training samples.
+    l1 : float
+        L1 strength λ₁: adds ``λ₁/n Σ |w|``.
+    seed : int, optional
+        Seeds shuffling and dropout; the same seed gives the same bits.
+    validation_data : (X_val, y_val), optional
+        Evaluated after every epoch into ``val_loss`` and ``val_accuracy``.
+    clip_norm : float, optional
+        Clip the gradients to this global norm before each step.
+    callbacks : sequence of Callback
+        For example ``[EarlyStopping(patience=20)]``.
+
+    Returns
+    -------
+    History
+
+    Notes
+    -----
+    Each step: ``Z = forward(X_b)``, ``L0 = CE(softmax(Z), y_b)``,
+    ``delta = ŷ − y`` (divided by ``m`` for the mean), ``backward(delta)``, add
+    ``(λ/n) W`` (scaled by ``m`` for the sum) to each ``dW``, then
+    ``w ← w − η ∂J/∂w`` (or the optimizer's rule). With full batches and the sum
+    this is exactly ``dW = Aᵀ delta + λ W``, ``W ← W − η dW``.
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be an ffnn Network, got {type(net).__name__}")
+    optimizer = SGD(learning_rate=0.01) if optimizer is None else optimizer
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an ffnn Optimizer, got {optimizer!r}")
+    epochs = check_int(epochs, "epochs")
+    reduction = check_reduction(reduction)
+    alpha = check_positive(alpha, "alpha", allow_zero=True)
+    l1 = check_positive(l1, "l1", allow_zero=True)
+    if clip_norm is not None:
+        clip_norm = check_positive(clip_norm, "clip_norm")
+    X, y_index = check_labels_for(net, X, y)
+    n = X.shape[0]
+    batch = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
+    validation = None
+    if validation_data is not None:
+        X_val, y_val = validation_data
+        X_val = check_X(X_val, net.n_inputs, net.dtype)
+        validation = (X_val, net.encode_labels(check_y(y_val, X_val.shape[0])))
+
+    rng = np.random.default_rng(seed)
+    params, grads = net.parameters(), net.gradients()
+    history = History()
+    for callback in callbacks:
+        callback.on_train_begin(net, history, epochs)
+    batches = _Batches(X, y_index, batch, shuffle and batch < n)
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        eta = optimizer.schedule(epoch)
+        total = 0.0
+        for X_batch, y_batch in batches.epoch(rng):
+            loss = net.compute_gradients(
+                X_batch,
+                y_batch,
+                reduction=reduction,
+                alpha=alpha,
+                l1=l1,
+                n_total=n,
+                training=True,
+                rng=rng,
+            )
+            total += loss * X_batch.shape[0]
+            if clip_norm is not None:
+                clip_by_global_norm(grads, clip_norm)
+            optimizer.step(params, grads, eta)
+        epoch_loss = total / n
+        if not math.isfinite(epoch_loss):
+            raise TrainingDivergedError(epoch, epoch_loss, eta, history)
+        history.loss.append(epoch_loss)
+        history.learning_rate.append(eta)
+        if validation is not None:
+            val_loss, val_accuracy = _evaluate_encoded(net, *validation)
+            history.val_loss.append(val_loss)
+            history.val_accuracy.append(val_accuracy)
+        history.time.append(time.perf_counter() - start)
+        stop = False
+        for callback in callbacks:
+            stop = callback.on_epoch_end(epoch, net, history) or stop
+        if stop:
+            history.stopped_early = epoch + 1 < epochs
+            break
+    if not all(np.isfinite(p).all() for p in params):
+        raise TrainingDivergedError(history.epochs, math.nan, eta, history)
+    for callback in callbacks:
+        callback.on_train_end(net, history)
+    return history
+
+
+def _evaluate_encoded(net: Network, X: np.ndarray, y_index: np.ndarray):
+    Z = net.forward(X, training=False)
+    loss = SoftmaxCrossEntropy().forward(Z, y_index)
+    return loss, float(np.mean(np.argmax(Z, axis=1) == y_index))
+
+
+class _Batches:
+    """Yields the mini-batches of one epoch from buffers sized once.
+
+    A shuffled epoch permutes an index array in place and gathers each batch's
+    rows into a preallocated buffer (``np.take(..., out=)``): nothing the size of
+    the data set is copied, and nothing is allocated per batch.
+    """
+
+    def __init__(
+        self, X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool
+    ) -> None:
+        self.X, self.y = X, y
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        n = X.shape[0]
+        self.order = np.arange(n)
+        self.bounds = [(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
+        if shuffle:
+            self._X_buffers = {}
+            self._y_buffers = {}
+            for size in {stop - start for start, stop in self.bounds}:
+                self._X_buffers[size] = np.empty((size, X.shape[1]), dtype=X.dtype)
+                self._y_buffers[size] = np.empty(size, dtype=y.dtype)
+
+    def epoch(self, rng: np.random.Generator):
+        if not self.shuffle:
+            for start, stop in self.bounds:
+                yield self.X[start:stop], self.y[start:stop]
+            return
+        rng.shuffle(self.order)
+        for start, stop in self.bounds:
+            index = self.order[start:stop]
+            X_batch = self._X_buffers[stop - start]
+            y_batch = self._y_buffers[stop - start]
+            np.take(self.X, index, axis=0, out=X_batch)
+            np.take(self.y, index, out=y_batch)
+            yield X_batch, y_batch

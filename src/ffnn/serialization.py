@@ -68,6 +68,9 @@ def save(net: Network, path: str | PathLike) -> Path:
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **arrays)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp made it private
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -46,6 +46,17 @@ class History:
         """Number of epochs run."""
         return len(self.loss)
 
+    def loss_increases(self, threshold: float = 0.0) -> list[int]:
+        """Epochs ``k`` whose loss rose above the previous epoch's by more than
+        ``threshold`` relative to it: ``loss[k] > (1 + threshold) · loss[k−1]``.
+
+        With a threshold of a few per cent these are the notes' "spikes", where a
+        step overshot the minimum.
+        """
+        loss = np.asarray(self.loss)
+        rose = loss[1:] > (1.0 + threshold) * loss[:-1]
+        return [int(k) + 1 for k in np.flatnonzero(rose)]
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy."""
         return asdict(self)
@@ -250,42 +261,45 @@ def train(
         callback.on_train_begin(net, history, epochs)
     batches = _Batches(X, y_index, batch, shuffle and batch < n)
     start = time.perf_counter()
-    for epoch in range(epochs):
-        eta = optimizer.schedule(epoch)
-        total = 0.0
-        for X_batch, y_batch in batches.epoch(rng):
-            loss = net.compute_gradients(
-                X_batch,
-                y_batch,
-                reduction=reduction,
-                alpha=alpha,
-                l1=l1,
-                n_total=n,
-                training=True,
-                rng=rng,
-            )
-            total += loss * X_batch.shape[0]
-            if clip_norm is not None:
-                clip_by_global_norm(grads, clip_norm)
-            optimizer.step(params, grads, eta)
-        epoch_loss = total / n
-        if not math.isfinite(epoch_loss):
-            raise TrainingDivergedError(epoch, epoch_loss, eta, history)
-        history.loss.append(epoch_loss)
-        history.learning_rate.append(eta)
-        if validation is not None:
-            val_loss, val_accuracy = _evaluate_encoded(net, *validation)
-            history.val_loss.append(val_loss)
-            history.val_accuracy.append(val_accuracy)
-        history.time.append(time.perf_counter() - start)
-        stop = False
-        for callback in callbacks:
-            stop = callback.on_epoch_end(epoch, net, history) or stop
-        if stop:
-            history.stopped_early = epoch + 1 < epochs
-            break
-    if not all(np.isfinite(p).all() for p in params):
-        raise TrainingDivergedError(history.epochs, math.nan, eta, history)
+    # overflow in a diverging run is reported as TrainingDivergedError below,
+    # not as a stream of NumPy warnings
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(epochs):
+            eta = optimizer.schedule(epoch)
+            total = 0.0
+            for X_batch, y_batch in batches.epoch(rng):
+                loss = net.compute_gradients(
+                    X_batch,
+                    y_batch,
+                    reduction=reduction,
+                    alpha=alpha,
+                    l1=l1,
+                    n_total=n,
+                    training=True,
+                    rng=rng,
+                )
+                total += loss * X_batch.shape[0]
+                if clip_norm is not None:
+                    clip_by_global_norm(grads, clip_norm)
+                optimizer.step(params, grads, eta)
+            epoch_loss = total / n
+            if not math.isfinite(epoch_loss):
+                raise TrainingDivergedError(epoch, epoch_loss, eta, history)
+            history.loss.append(epoch_loss)
+            history.learning_rate.append(eta)
+            if validation is not None:
+                val_loss, val_accuracy = _evaluate_encoded(net, *validation)
+                history.val_loss.append(val_loss)
+                history.val_accuracy.append(val_accuracy)
+            history.time.append(time.perf_counter() - start)
+            stop = False
+            for callback in callbacks:
+                stop = callback.on_epoch_end(epoch, net, history) or stop
+            if stop:
+                history.stopped_early = epoch + 1 < epochs
+                break
+        if not all(np.isfinite(p).all() for p in params):
+            raise TrainingDivergedError(history.epochs, math.nan, eta, history)
     for callback in callbacks:
         callback.on_train_end(net, history)
     return history

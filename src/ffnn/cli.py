@@ -1,0 +1,406 @@
+"""The ``ffnn`` command: ``ffnn train`` and ``ffnn predict``.
+
+A thin shell over the Python API: options become a :class:`TrainConfig`,
+:func:`ffnn.runs.run_config` trains, :func:`ffnn.runs.write_run` writes the files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from ffnn.activations import ACTIVATIONS
+from ffnn.config import TrainConfig
+from ffnn.datasets import DATASETS
+from ffnn.initializers import INITIALIZERS
+from ffnn.network import Network
+from ffnn.optimizers import OPTIMIZERS
+from ffnn.runs import run_config, write_run
+from ffnn.schedules import SCHEDULES
+from ffnn.serialization import load
+from ffnn.training import Callback, History, TrainingDivergedError
+
+DEFAULTS = TrainConfig()
+
+
+class ProgressBar(Callback):
+    """A Rich progress bar over epochs showing the live training loss."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("[bold]training"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task = None
+
+    def on_train_begin(self, net, history, epochs):
+        self.progress.start()
+        self.task = self.progress.add_task("train", total=epochs, loss="…")
+
+    def on_epoch_end(self, epoch, net, history: History):
+        self.progress.update(self.task, advance=1, loss=f"{history.loss[-1]:.4f}")
+        return False
+
+    def on_train_end(self, net, history):
+        self.progress.stop()
+
+    def close(self) -> None:
+        self.progress.stop()
+
+
+def _hidden_sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--hidden takes comma-separated integers such as 10 or 64,32; got {text!r}"
+        ) from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"hidden layer sizes must be >= 1, got {text!r}"
+        )
+    return sizes
+
+
+def _batch_size(text: str) -> int | None:
+    if text.lower() in ("full", "none", "all"):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--batch-size takes a positive integer or 'full', got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"--batch-size must be >= 1, got {value}")
+    return value
+
+
+def _names(registry) -> list[str]:
+    return sorted(registry)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ffnn`` command."""
+    parser = argparse.ArgumentParser(
+        prog="ffnn",
+        description="Train and use feedforward neural networks (NumPy, from scratch).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        help="train a network and write its model, metrics and plots",
+        description=(
+            "Train a network on a synthetic 2-D data set. The defaults are the "
+            "notes' run: make_moons(200, noise=0.2), one tanh hidden layer of 3 "
+            "units, full-batch gradient descent on the summed loss with η = 0.01 "
+            "for 2000 epochs. Writes DIR/model.npz, DIR/metrics.json, "
+            "DIR/decision_boundary.png and DIR/loss.png."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    data = train.add_argument_group("data")
+    data.add_argument(
+        "--dataset",
+        choices=_names(DATASETS),
+        default=DEFAULTS.dataset,
+        help="synthetic data set",
+    )
+    data.add_argument(
+        "--samples",
+        type=int,
+        default=DEFAULTS.samples,
+        help="number of samples to generate",
+    )
+    data.add_argument(
+        "--noise",
+        type=float,
+        default=None,
+        help="noise level (default: the data set's own, 0.2 for moons)",
+    )
+    data.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULTS.seed,
+        help="seed for the data, the initial weights, shuffling, dropout",
+    )
+    data.add_argument(
+        "--test-fraction",
+        type=float,
+        default=DEFAULTS.test_fraction,
+        help="share of the samples held out for testing; 0 trains on "
+        "all of them and tests on fresh samples (seed + 1)",
+    )
+    model = train.add_argument_group("network")
+    model.add_argument(
+        "--hidden",
+        type=_hidden_sizes,
+        default=DEFAULTS.hidden,
+        help="hidden layer sizes, comma-separated (e.g. 3 or 64,32)",
+    )
+    model.add_argument(
+        "--activation",
+        choices=_names(ACTIVATIONS),
+        default=DEFAULTS.activation,
+        help="hidden-layer activation",
+    )
+    model.add_argument(
+        "--init",
+        choices=_names(INITIALIZERS),
+        default=DEFAULTS.init,
+        help="weight initialiser (lecun_normal is N(0, 1/√n_in))",
+    )
+    model.add_argument(
+        "--dropout",
+        type=float,
+        default=DEFAULTS.dropout,
+        help="dropout rate after each hidden layer",
+    )
+    model.add_argument(
+        "--dtype",
+        choices=["float64", "float32"],
+        default=DEFAULTS.dtype,
+        help="floating-point precision",
+    )
+    fit = train.add_argument_group("training")
+    fit.add_argument(
+        "--optimizer",
+        choices=_names(OPTIMIZERS),
+        default=DEFAULTS.optimizer,
+        help="optimizer",
+    )
+    fit.add_argument(
+        "--lr",
+        type=float,
+        default=DEFAULTS.learning_rate,
+        help="learning rate η (with --reduction sum the gradient is "
+        "summed over the batch: 0.01 on 200 samples = 2.0 with mean)",
+    )
+    fit.add_argument(
+        "--momentum", type=float, default=DEFAULTS.momentum, help="SGD momentum μ"
+    )
+    fit.add_argument("--nesterov", action="store_true", help="Nesterov momentum")
+    fit.add_argument(
+        "--schedule",
+        choices=_names(SCHEDULES),
+        default=DEFAULTS.schedule,
+        help="learning-rate schedule over epochs",
+    )
+    fit.add_argument(
+        "--decay",
+        type=float,
+        default=DEFAULTS.decay,
+        help="factor of the step or exponential schedule",
+    )
+    fit.add_argument(
+        "--decay-every",
+        type=int,
+        default=DEFAULTS.decay_every,
+        help="epochs between the step schedule's drops",
+    )
+    fit.add_argument(
+        "--epochs",
+        type=int,
+        default=DEFAULTS.epochs,
+        help="passes over the training data",
+    )
+    fit.add_argument(
+        "--batch-size",
+        type=_batch_size,
+        default=None,
+        help="mini-batch size, or 'full' for full-batch gradient descent "
+        "(default: full)",
+    )
+    fit.add_argument(
+        "--reduction",
+        choices=["sum", "mean"],
+        default=DEFAULTS.reduction,
+        help="gradient of the summed loss (the notes') or of the mean",
+    )
+    fit.add_argument(
+        "--l2",
+        type=float,
+        default=DEFAULTS.l2,
+        help="L2 strength λ: L = L0 + λ/(2n) Σ w²",
+    )
+    fit.add_argument(
+        "--l1", type=float, default=DEFAULTS.l1, help="L1 strength: adds λ₁/n Σ |w|"
+    )
+    fit.add_argument(
+        "--clip-norm",
+        type=float,
+        default=None,
+        help="clip gradients to this global norm",
+    )
+    train.add_argument(
+        "--out",
+        type=Path,
+        default=Path("ffnn-run"),
+        metavar="DIR",
+        help="folder for model.npz, metrics.json and the plots",
+    )
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(handler=_train)
+
+    predict = commands.add_parser(
+        "predict",
+        help="predict the classes of the rows of a CSV file",
+        description=(
+            "Read INPUT.csv (one sample per row, comma-separated features, an "
+            "optional header row) and print or write each row's predicted class."
+        ),
+    )
+    predict.add_argument("model", type=Path, help="model file written by ffnn train")
+    predict.add_argument("input", type=Path, metavar="INPUT.csv", help="samples")
+    predict.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=None,
+        help="write the predictions to this CSV file instead",
+    )
+    predict.add_argument(
+        "--proba", action="store_true", help="also give the probability of each class"
+    )
+    predict.set_defaults(handler=_predict)
+    return parser
+
+
+def _train(args: argparse.Namespace, console: Console) -> int:
+    config = TrainConfig(
+        dataset=args.dataset,
+        samples=args.samples,
+        noise=args.noise,
+        seed=args.seed,
+        hidden=args.hidden,
+        activation=args.activation,
+        init=args.init,
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+        momentum=args.momentum,
+        nesterov=args.nesterov,
+        schedule=args.schedule,
+        decay=args.decay,
+        decay_every=args.decay_every,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        reduction=args.reduction,
+        l2=args.l2,
+        l1=args.l1,
+        dropout=args.dropout,
+        clip_norm=args.clip_norm,
+        test_fraction=args.test_fraction,
+        dtype=args.dtype,
+    )
+    callbacks = [] if args.quiet else [ProgressBar(console)]
+    try:
+        run = run_config(config, callbacks)
+    finally:
+        for callback in callbacks:
+            callback.close()
+    paths = write_run(run, args.out)
+    metrics = run.metrics()
+    console.print(repr(run.network), markup=False)
+    console.print(
+        f"train accuracy {metrics['train_accuracy']:.2%}  "
+        f"(loss {metrics['train_loss']:.4f}, {metrics['n_train']} samples)"
+    )
+    console.print(
+        f"test accuracy  {metrics['test_accuracy']:.2%}  "
+        f"(loss {metrics['test_loss']:.4f}, {metrics['test_set']})"
+    )
+    console.print(
+        "wrote " + ", ".join(str(path) for path in paths.values()), markup=False
+    )
+    return 0
+
+
+def read_csv(path: Path, n_features: int) -> np.ndarray:
+    """Rows of comma-separated numbers, skipping one header row if present."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no input file at {path}")
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    if not lines:
+        raise ValueError(f"{path} has no rows")
+    try:
+        [float(cell) for cell in lines[0].split(",")]
+    except ValueError:
+        lines = lines[1:]  # a header row
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        cells = line.split(",")
+        if len(cells) != n_features:
+            raise ValueError(
+                f"{path}: row {number} has {len(cells)} values, the model expects "
+                f"{n_features}"
+            )
+        try:
+            rows.append([float(cell) for cell in cells])
+        except ValueError:
+            raise ValueError(
+                f"{path}: row {number} is not all numbers: {line!r}"
+            ) from None
+    if not rows:
+        raise ValueError(f"{path} has a header but no rows")
+    return np.array(rows)
+
+
+def _predict(args: argparse.Namespace, console: Console) -> int:
+    net: Network = load(args.model)
+    X = read_csv(args.input, net.n_inputs)
+    labels = net.predict(X)
+    header = ["prediction"]
+    columns = [labels.astype(str)]
+    if args.proba:
+        classes = net.classes if net.classes is not None else np.arange(net.n_outputs)
+        header += [f"p_{label}" for label in classes]
+        columns += [np.char.mod("%.6f", column) for column in net.predict_proba(X).T]
+    lines = [",".join(header)] + [",".join(row) for row in zip(*columns, strict=True)]
+    text = "\n".join(lines) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text)
+        console.print(f"wrote {len(labels)} predictions to {args.output}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ffnn`` console script; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    errors = Console(stderr=True)
+    try:
+        return args.handler(args, Console(highlight=False))
+    except TrainingDivergedError as error:
+        errors.print(f"[red]error:[/red] {escape(str(error))}")
+        return 3
+    except (ValueError, TypeError, FileNotFoundError) as error:
+        errors.print(f"[red]error:[/red] {escape(str(error))}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

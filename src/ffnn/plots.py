@@ -1,0 +1,175 @@
+"""Figures: decision boundaries and loss curves.
+
+Figures are built with :class:`matplotlib.figure.Figure` directly, never through
+pyplot, so plotting works without a display and touches no global state. Every
+function draws on a given ``ax`` or returns a new figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+
+from ffnn._validation import check_int, check_X, check_y
+from ffnn.network import Network
+from ffnn.training import History
+
+#: colours of classes 0, 1, 2, … (the notes' red and blue first)
+CLASS_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    figure = Figure(figsize=figsize, layout="constrained")
+    return figure, figure.add_subplot()
+
+
+def plot_decision_boundary(
+    net: Network,
+    X: Any,
+    y: Any,
+    ax: Axes | None = None,
+    resolution: int = 300,
+    padding: float = 0.5,
+    title: str | None = None,
+) -> Figure:
+    """Shade the class ``net`` predicts over the plane and scatter ``(X, y)`` on it.
+
+    Parameters
+    ----------
+    net : Network
+        A network with 2 inputs.
+    X : array of shape (n, 2)
+    y : array of shape (n,)
+        Labels, coloured by their position in ``net.classes``.
+    resolution : int
+        Grid points per axis.
+    padding : float
+        Margin around the data, in data units.
+    """
+    if net.n_inputs != 2:
+        raise ValueError(
+            f"a decision boundary needs a network with 2 inputs, this one has "
+            f"{net.n_inputs}"
+        )
+    X = check_X(X, 2)
+    y = check_y(y, X.shape[0])
+    resolution = check_int(resolution, "resolution", minimum=2)
+    figure, ax = _axes(ax, (6, 4.5))
+    x_min, y_min = X.min(axis=0) - padding
+    x_max, y_max = X.max(axis=0) + padding
+    grid_x, grid_y = np.meshgrid(
+        np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution)
+    )
+    grid = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    region = np.argmax(net.predict_proba(grid), axis=1).reshape(grid_x.shape)
+    k = net.n_outputs
+    colours = [CLASS_COLORS[i % len(CLASS_COLORS)] for i in range(k)]
+    ax.contourf(
+        grid_x,
+        grid_y,
+        region,
+        levels=np.arange(k + 1) - 0.5,
+        cmap=ListedColormap(colours),
+        alpha=0.3,
+    )
+    ax.contour(
+        grid_x, grid_y, region, levels=np.arange(k) + 0.5, colors="k", linewidths=0.8
+    )
+    index = net.encode_labels(y)
+    for i in range(k):
+        chosen = index == i
+        label = net.classes[i] if net.classes is not None else i
+        ax.scatter(
+            X[chosen, 0],
+            X[chosen, 1],
+            s=14,
+            color=colours[i],
+            edgecolors="k",
+            linewidths=0.4,
+            label=f"class {label}",
+        )
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(loc="best", fontsize="small")
+    ax.set_title(title if title is not None else _describe(net))
+    return figure
+
+
+def plot_loss_curves(
+    curves: Mapping[str, History | Sequence[float]] | History | Sequence[float],
+    ax: Axes | None = None,
+    log_scale: bool = False,
+    title: str = "Cross-entropy loss",
+    validation: bool = True,
+    validation_label: str = "validation",
+) -> Figure:
+    """Plot one or several loss curves on one axis, with a legend.
+
+    Parameters
+    ----------
+    curves : History, sequence of float, or mapping of label → either
+        Each History contributes its training loss and, when ``validation`` and
+        recorded, its validation loss (dashed).
+    log_scale : bool
+        Logarithmic loss axis.
+    validation_label : str
+        What the validation curves are called in the legend.
+    """
+    if isinstance(curves, Mapping):
+        items = list(curves.items())
+    else:
+        items = [("training loss", curves)]
+    if not items:
+        raise ValueError("plot_loss_curves needs at least one curve")
+    figure, ax = _axes(ax, (6, 4))
+    for index, (label, curve) in enumerate(items):
+        colour = f"C{index}"
+        loss = curve.loss if isinstance(curve, History) else list(curve)
+        ax.plot(np.arange(len(loss)), loss, color=colour, lw=1.2, label=str(label))
+        if validation and isinstance(curve, History) and curve.val_loss:
+            name = (
+                f"{validation_label} loss"
+                if len(items) == 1
+                else f"{label} ({validation_label})"
+            )
+            ax.plot(
+                np.arange(1, len(curve.val_loss) + 1),
+                curve.val_loss,
+                color=colour,
+                ls="--",
+                lw=1.2,
+                label=name,
+            )
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean cross-entropy")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    return figure
+
+
+def save_figure(figure: Figure, path: str | PathLike, dpi: int = 120) -> Path:
+    """Write ``figure`` to ``path`` (format from the suffix, e.g. '.png')."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=dpi)
+    return path
+
+
+def _describe(net: Network) -> str:
+    widths = [layer.n_out for layer in net.dense_layers]
+    sizes = "-".join(str(w) for w in [net.n_inputs, *widths])
+    return f"Decision boundary of a {sizes} network"

@@ -1,0 +1,192 @@
+"""The ``ffnn`` command writes valid model, metrics and figure files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn.cli import build_parser, main
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    status = main(
+        ["train", "--epochs", "300", "--hidden", "5", "--quiet", "--out", str(out)]
+    )
+    assert status == 0
+    return out
+
+
+def test_train_writes_the_four_files(run_dir):
+    for name in ("model.npz", "metrics.json", "decision_boundary.png", "loss.png"):
+        assert (run_dir / name).is_file(), name
+    for name in ("decision_boundary.png", "loss.png"):
+        assert (run_dir / name).read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_metrics_json_describes_the_run(run_dir):
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["config"]["hidden"] == [5]
+    assert metrics["config"]["epochs"] == 300
+    assert len(metrics["history"]["loss"]) == 300
+    assert 0.5 < metrics["train_accuracy"] <= 1.0
+    assert 0.5 < metrics["test_accuracy"] <= 1.0
+    assert metrics["n_parameters"] == 2 * 5 + 5 + 5 * 2 + 2
+
+
+def test_model_file_loads_and_reproduces_the_metrics(run_dir):
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    net = ffnn.load(run_dir / "model.npz")
+    X, y = ffnn.datasets.make_moons(200, noise=0.2, seed=0)
+    assert net.accuracy(X, y) == pytest.approx(metrics["train_accuracy"])
+    assert net.loss(X, y) == pytest.approx(metrics["train_loss"], rel=1e-12)
+
+
+def test_predict_prints_and_writes_predictions(run_dir, tmp_path, capsys):
+    X, _ = ffnn.datasets.make_moons(20, noise=0.2, seed=3)
+    csv = tmp_path / "input.csv"
+    csv.write_text("x1,x2\n" + "\n".join(f"{a},{b}" for a, b in X) + "\n")
+    assert main(["predict", str(run_dir / "model.npz"), str(csv)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    net = ffnn.load(run_dir / "model.npz")
+    assert printed[0] == "prediction"
+    assert [int(v) for v in printed[1:]] == net.predict(X).tolist()
+
+    out = tmp_path / "pred.csv"
+    assert (
+        main(
+            ["predict", str(run_dir / "model.npz"), str(csv), "--proba", "-o", str(out)]
+        )
+        == 0
+    )
+    rows = out.read_text().strip().splitlines()
+    assert rows[0] == "prediction,p_0,p_1"
+    probabilities = np.array(
+        [[float(v) for v in row.split(",")[1:]] for row in rows[1:]]
+    )
+    np.testing.assert_allclose(probabilities, net.predict_proba(X), atol=1e-6)
+
+
+def test_predict_rejects_rows_of_the_wrong_width(run_dir, tmp_path, capsys):
+    csv = tmp_path / "bad.csv"
+    csv.write_text("1,2,3\n")
+    assert main(["predict", str(run_dir / "model.npz"), str(csv)]) == 2
+    assert "expects 2" in capsys.readouterr().err
+
+
+def test_bad_options_fail_with_a_message(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--activation", "softsign", "--out", str(tmp_path)])
+    assert "softsign" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--hidden", "3,x", "--out", str(tmp_path)])
+    assert "--hidden" in capsys.readouterr().err
+    assert main(["train", "--lr", "-1", "--quiet", "--out", str(tmp_path)]) == 2
+    assert "learning_rate" in capsys.readouterr().err
+
+
+def test_divergence_is_reported_with_the_learning_rate(tmp_path, capsys):
+    status = main(
+        [
+            "train",
+            "--lr",
+            "1e6",
+            "--hidden",
+            "10",
+            "--epochs",
+            "200",
+            "--activation",
+            "relu",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert status == 3
+    assert "learning rate" in capsys.readouterr().err
+
+
+def test_help_lists_every_option():
+    text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    for option in (
+        "--dataset",
+        "--samples",
+        "--noise",
+        "--seed",
+        "--hidden",
+        "--activation",
+        "--init",
+        "--optimizer",
+        "--lr",
+        "--momentum",
+        "--epochs",
+        "--batch-size",
+        "--l2",
+        "--dropout",
+        "--test-fraction",
+        "--out",
+    ):
+        assert option in text, option
+
+
+@pytest.mark.parametrize("dataset", ["circles", "xor", "spiral"])
+def test_other_datasets_and_options_train(dataset, tmp_path):
+    status = main(
+        [
+            "train",
+            "--dataset",
+            dataset,
+            "--hidden",
+            "8,8",
+            "--epochs",
+            "30",
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.01",
+            "--batch-size",
+            "32",
+            "--reduction",
+            "mean",
+            "--dropout",
+            "0.1",
+            "--test-fraction",
+            "0.25",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert status == 0
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["config"]["dataset"] == dataset
+    assert metrics["n_test"] > 0
+
+
+def test_console_script_runs(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ffnn.cli",
+            "train",
+            "--epochs",
+            "5",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "test accuracy" in result.stdout

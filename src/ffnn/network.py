@@ -379,13 +379,20 @@ def _assign(targets: list[np.ndarray], values: Sequence[Any], what: str) -> None
         raise ValueError(f"expected {len(targets)} {what} arrays, got {len(values)}")
     for index, (target, value) in enumerate(zip(targets, values, strict=True)):
         array = np.asarray(value, dtype=target.dtype)
-        if array.shape != target.shape and array.size == target.size:
-            array = array.reshape(target.shape)  # e.g. a (1, n) bias row
+        if array.shape != target.shape and _squeezed(array.shape) == _squeezed(
+            target.shape
+        ):
+            # e.g. the notes' (1, n) bias row; a transposed W must not slip through
+            array = array.reshape(target.shape)
         if array.shape != target.shape:
             raise ValueError(
                 f"{what}[{index}] must have shape {target.shape}, got {array.shape}"
             )
         target[...] = array
+
+
+def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(d for d in shape if d != 1)
 
 
 def _preview(values: np.ndarray, limit: int = 8) -> str:

@@ -121,7 +121,7 @@ def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
         **run.metrics(),
         "history": run.history.to_dict(),
     }
-    paths["metrics.json"].write_text(json.dumps(_finite(metrics), indent=2) + "\n")
+    paths["metrics.json"].write_text(json.dumps(json_safe(metrics), indent=2) + "\n")
     figure = plot_decision_boundary(run.network, run.X_train, run.y_train)
     save_figure(figure, paths["decision_boundary.png"])
     figure = plot_loss_curves(
@@ -139,12 +139,15 @@ def _loss_title(run: TrainingRun) -> str:
     )
 
 
-def _finite(value: Any) -> Any:
-    """Replace NaN and infinities (not valid JSON) by None, recursively."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+def json_safe(value: Any) -> Any:
+    """A JSON-ready copy: NaN and infinities become None (not valid JSON),
+    tuples lists, NumPy scalars plain numbers; recursively."""
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
+        return [json_safe(v) for v in value]
     return value

@@ -28,6 +28,8 @@ METADATA_KEY = "__metadata__"
 
 
 def _layer_from_config(config: dict[str, Any], dtype: str) -> Layer:
+    if not isinstance(config, dict):
+        raise ValueError(f"layer description {config!r} is not a JSON object")
     kind = config.get("kind")
     if kind == Dense.kind:
         return Dense(
@@ -93,9 +95,11 @@ def load(path: str | PathLike) -> Network:
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ValueError("it is a single .npy array, not a .npz archive")
+        archive = np.load(path, allow_pickle=False)
+        # a .npy file loads as a bare array, which is no context manager
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("it is a single .npy array, not a .npz archive")
+        with archive:
             if METADATA_KEY not in archive.files:
                 raise ValueError("it has no ffnn metadata")
             metadata = json.loads(str(archive[METADATA_KEY]))

@@ -1,0 +1,50 @@
+"""The learning-rate study on the notes' settings."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from ffnn.experiments import run_study
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    out = tmp_path_factory.mktemp("learning-rate")
+    return run_study("learning-rate", out)
+
+
+def test_larger_step_overshoots_more_and_the_huge_one_diverges(study):
+    by_rate = {e["learning_rate"]: e for e in study.summary["learning_rates"]}
+    assert set(by_rate) == {0.001, 0.01, 0.5}
+    assert by_rate[0.01]["loss_increases"] > by_rate[0.001]["loss_increases"]
+    assert not by_rate[0.001]["diverged"] and not by_rate[0.01]["diverged"]
+    assert by_rate[0.5]["diverged"]
+    assert study.summary["diverging"] == [0.5]
+
+
+def test_the_run_uses_the_notes_settings(study):
+    config = study.sweep.runs[0].spec.config
+    assert config.hidden == (3,)
+    assert config.reduction == "sum"
+    assert config.batch_size is None
+    assert config.epochs == 2000
+    assert [run.history.epochs for run in study.sweep.runs[:2]] == [2000, 2000]
+
+
+def test_files_and_report_carry_the_measured_numbers(study):
+    out = study.out
+    for name in ("loss_curves.png", "loss_increases.png", "weight_norms.png"):
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = json.loads((out / "summary.json").read_text())
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") == 3
+    for entry in summary["learning_rates"]:
+        assert f"rose in {entry['loss_increases']:.4g} of 2000 epochs" in report
+    assert "Diverging: η = 0.5" in report
+    with (out / "runs.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert [row["learning_rate"] for row in rows] == ["0.001", "0.01", "0.5"]
+    assert [row["diverged"] for row in rows] == ["False", "False", "True"]

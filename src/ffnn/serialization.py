@@ -125,7 +125,9 @@ def _network_from(metadata: Any, arrays: dict[str, np.ndarray], path: Path) -> N
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise fail("its metadata does not name the ffnn-model format")
     version = metadata.get("version")
-    if not isinstance(version, int) or version > VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise fail(f"format version {version!r} is not a positive integer")
+    if version > VERSION:
         raise fail(
             f"format version {version!r} is newer than this ffnn reads "
             f"({VERSION}); upgrade ffnn"
@@ -143,6 +145,8 @@ def _network_from(metadata: Any, arrays: dict[str, np.ndarray], path: Path) -> N
     if missing:
         raise fail(f"missing parameter arrays {missing}")
     for name, target in zip(names, net.parameters(), strict=True):
+        if arrays[name].dtype.kind not in "fiu":
+            raise fail(f"{name} holds {arrays[name].dtype} values, not real numbers")
         if arrays[name].shape != target.shape:
             raise fail(
                 f"{name} has shape {arrays[name].shape}, expected {target.shape}"

@@ -1,0 +1,386 @@
+"""Tests of ffnn.network: construction, live parameters, forward/backward, labels,
+prediction and description."""
+
+from itertools import pairwise
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from ffnn.layers import Dense, Dropout
+
+
+def _data(seed, n=20, n_features=2, k=2):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, n_features)), rng.integers(0, k, n)
+
+
+# ---------------------------------------------------------------- construction
+@pytest.mark.parametrize("sizes", [[2, 2], [2, 3, 2], [4, 10, 5, 3], [3, 4, 4, 4, 6]])
+def test_mlp_shapes(sizes):
+    net = ffnn.Network.mlp(sizes, seed=0)
+    assert len(net.weights) == len(sizes) - 1
+    pairs = list(pairwise(sizes))
+    for W, b, (n_in, n_out) in zip(net.weights, net.biases, pairs, strict=True):
+        assert W.shape == (n_in, n_out)
+        assert b.shape == (n_out,)
+        assert np.array_equal(b, np.zeros(n_out))
+    assert net.n_inputs == sizes[0]
+    assert net.n_outputs == sizes[-1]
+    expected = sum(a * b + b for a, b in pairs)
+    assert net.n_parameters == expected
+    assert net.parameter_names() == [
+        f"{name}{i}" for i in range(1, len(sizes)) for name in ("W", "b")
+    ]
+
+
+def test_mlp_layer_sequence():
+    net = ffnn.Network.mlp([2, 3, 4, 2], activation=["relu", "sigmoid"], dropout=0.2)
+    kinds = [type(layer) for layer in net.layers]
+    assert kinds == [Dense, ReLU, Dropout, Dense, Sigmoid, Dropout, Dense]
+
+
+def test_mlp_per_layer_activation_list():
+    net = ffnn.Network.mlp(
+        [3, 4, 4, 4, 4, 2],
+        activation=["tanh", "sigmoid", "leaky_relu", "identity"],
+        seed=0,
+    )
+    activations = [type(layer) for layer in net.layers if not isinstance(layer, Dense)]
+    assert activations == [Tanh, Sigmoid, LeakyReLU, Identity]
+
+
+def test_mlp_per_layer_dropout_list():
+    net = ffnn.Network.mlp([2, 3, 3, 2], dropout=[0.0, 0.4], seed=0)
+    rates = [layer.rate for layer in net.layers if isinstance(layer, Dropout)]
+    assert rates == [0.4]
+    assert isinstance(net.layers[4], Dropout)
+
+
+def test_mlp_single_activation_name_applies_to_every_hidden_layer():
+    net = ffnn.Network.mlp([2, 3, 3, 3, 2], activation="relu", seed=0)
+    assert sum(isinstance(layer, ReLU) for layer in net.layers) == 3
+
+
+def test_mlp_same_seed_same_weights_different_seed_differs():
+    a = ffnn.Network.mlp([2, 5, 2], seed=3)
+    b = ffnn.Network.mlp([2, 5, 2], seed=3)
+    c = ffnn.Network.mlp([2, 5, 2], seed=4)
+    assert all(np.array_equal(x, y) for x, y in zip(a.weights, b.weights, strict=True))
+    assert not np.array_equal(a.weights[0], c.weights[0])
+
+
+def test_layer_list_form_equals_mlp():
+    rng = np.random.default_rng(5)
+    net = ffnn.Network(
+        [
+            Dense(2, 4, rng=rng),
+            Tanh(),
+            Dense(4, 3, rng=rng),
+            Tanh(),
+            Dense(3, 2, rng=rng),
+        ]
+    )
+    mlp = ffnn.Network.mlp([2, 4, 3, 2], seed=5)
+    assert repr(net) == repr(mlp)
+    for a, b in zip(net.parameters(), mlp.parameters(), strict=True):
+        assert np.array_equal(a, b)
+    X, _ = _data(0)
+    assert np.array_equal(net.predict_proba(X), mlp.predict_proba(X))
+
+
+def test_mlp_float32():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0, dtype="float32")
+    assert net.dtype == np.float32
+    assert all(p.dtype == np.float32 for p in net.parameters())
+    X, _ = _data(1)
+    assert net.predict_proba(X).dtype == np.float32
+
+
+def test_astype_converts_in_place():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    X, _ = _data(2)
+    before = net.predict_proba(X)
+    assert net.astype("float32") is net
+    assert net.dtype == np.float32
+    np.testing.assert_allclose(net.predict_proba(X), before, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("layers", "error", "match"),
+    [
+        ([], ValueError, "at least one layer"),
+        ([Tanh()], ValueError, "at least one Dense layer"),
+        ([Dense(2, 3), "tanh"], TypeError, "layer 1 is str, not an ffnn Layer"),
+        ([Dense(2, 3), Tanh(), Dense(4, 2)], ValueError, "expects 4 inputs"),
+        (
+            [Dense(2, 3), Dense(3, 2, dtype="float32")],
+            ValueError,
+            "share one dtype",
+        ),
+    ],
+)
+def test_network_rejects_bad_layer_lists(layers, error, match):
+    with pytest.raises(error, match=match):
+        ffnn.Network(layers)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"sizes": [2]}, ValueError, "at least input and output"),
+        ({"sizes": [2, 0, 2]}, ValueError, "layer size must be >= 1"),
+        ({"sizes": [2, 2.5, 2]}, TypeError, "layer size must be an integer"),
+        (
+            {"sizes": [2, 3, 3, 2], "activation": ["tanh"]},
+            ValueError,
+            "activation lists 1 values but the network has 2 hidden layers",
+        ),
+        ({"sizes": [2, 3, 2], "activation": "swish"}, ValueError, "unknown activation"),
+        ({"sizes": [2, 3, 2], "init": "ones"}, ValueError, "unknown initializer"),
+        ({"sizes": [2, 3, 2], "dropout": 1.0}, ValueError, "dropout must be in"),
+        ({"sizes": [2, 3, 2], "dtype": "float16"}, ValueError, "dtype"),
+    ],
+)
+def test_mlp_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        ffnn.Network.mlp(**kwargs)
+
+
+# ------------------------------------------------------------ live parameters
+def test_weights_and_biases_are_live():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    X, _ = _data(3)
+    before = net.predict_proba(X)
+    net.weights[0][...] = 0.0
+    after = net.predict_proba(X)
+    assert not np.allclose(before, after)
+    # W1 = 0 makes A1 = tanh(b1) = 0 for every row: every row predicts alike
+    np.testing.assert_allclose(after, np.broadcast_to(after[0], after.shape))
+    net.biases[1][...] = [5.0, -5.0]
+    assert np.all(net.predict(X) == 0)
+    assert net.parameters()[0] is net.weights[0]
+
+
+def test_weights_setter_copies_values():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    new = [np.ones((2, 3)), np.full((3, 2), 2.0)]
+    live = net.weights[0]
+    net.weights = new
+    assert net.weights[0] is live  # written into, not replaced
+    assert np.array_equal(net.weights[0], np.ones((2, 3)))
+    new[0][...] = 7.0  # the caller's array stays the caller's
+    assert np.array_equal(net.weights[0], np.ones((2, 3)))
+
+
+def test_biases_setter_accepts_the_notes_row_vectors():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    net.biases = [np.full((1, 3), 0.5), np.full((1, 2), -1.0)]
+    assert np.array_equal(net.biases[0], np.full(3, 0.5))
+    assert np.array_equal(net.biases[1], np.full(2, -1.0))
+
+
+def test_weights_setter_checks_shapes_and_count():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    original = [W.copy() for W in net.weights]
+    with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(2, 3\)"):
+        net.weights = [np.ones((3, 3)), np.ones((3, 2))]
+    with pytest.raises(ValueError, match="expected 2 weights arrays, got 1"):
+        net.weights = [np.ones((2, 3))]
+    assert all(np.array_equal(a, b) for a, b in zip(net.weights, original, strict=True))
+
+
+def test_weights_setter_rejects_a_transposed_matrix():
+    """Same size, wrong orientation: a reshape would silently scramble it."""
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(2, 3\)"):
+        net.weights = [net.weights[0].T, net.weights[1]]
+
+
+def test_get_and_set_parameters_round_trip():
+    net = ffnn.Network.mlp([2, 4, 2], seed=0)
+    snapshot = net.get_parameters()
+    assert all(
+        not np.shares_memory(a, b)
+        for a, b in zip(snapshot, net.parameters(), strict=True)
+    )
+    for p in net.parameters():
+        p += 1.0
+    net.set_parameters(snapshot)
+    assert all(
+        np.array_equal(a, b) for a, b in zip(snapshot, net.parameters(), strict=True)
+    )
+
+
+# ------------------------------------------------------------ forward/backward
+def test_forward_matches_the_notes_equations():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    rng = np.random.default_rng(6)
+    net.biases = [rng.standard_normal(3), rng.standard_normal(2)]
+    X, _ = _data(4)
+    W1, W2 = net.weights
+    b1, b2 = net.biases
+    A1 = np.tanh(X @ W1 + b1)
+    Z2 = A1 @ W2 + b2
+    probs = np.exp(Z2) / np.exp(Z2).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(net.forward(X), Z2, rtol=1e-13)
+    np.testing.assert_allclose(net.predict_proba(X), probs, rtol=1e-13)
+    assert np.array_equal(net.predict(X), np.argmax(probs, axis=1))
+    loss = -np.mean(np.log(probs[np.arange(len(X)), _data(4)[1]]))
+    assert net.loss(X, _data(4)[1]) == pytest.approx(loss, rel=1e-13)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.7])
+def test_compute_gradients_match_the_notes_backpropagation(alpha):
+    """Full batch, summed: dW = Aᵀ delta + λ W, as the notes' loop computes it."""
+    net = ffnn.Network.mlp([2, 4, 3], seed=1)
+    X, y = _data(5, n=25, k=3)
+    W1, W2 = (W.copy() for W in net.weights)
+    b1, b2 = (b.copy() for b in net.biases)
+    A1 = np.tanh(X @ W1 + b1)
+    Z2 = A1 @ W2 + b2
+    delta2 = np.exp(Z2) / np.exp(Z2).sum(axis=1, keepdims=True)
+    delta2[np.arange(25), y] -= 1
+    delta1 = (1 - A1**2) * (delta2 @ W2.T)
+    expected = [
+        X.T @ delta1 + alpha * W1,
+        delta1.sum(axis=0),
+        A1.T @ delta2 + alpha * W2,
+        delta2.sum(axis=0),
+    ]
+    loss = net.compute_gradients(X, y, reduction="sum", alpha=alpha)
+    for got, want in zip(net.gradients(), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    assert loss == pytest.approx(net.loss(X, y), rel=1e-13)
+    # the mean is the same gradient divided by n
+    net.compute_gradients(X, y, reduction="mean", alpha=alpha)
+    for got, want in zip(net.gradients(), expected, strict=True):
+        np.testing.assert_allclose(got, want / 25, rtol=1e-12, atol=1e-15)
+
+
+def test_compute_gradients_minibatch_scales_penalty_by_training_set_size():
+    """A batch of m from N rows: mean adds (λ/N) W, sum adds (m λ/N) W."""
+    net = ffnn.Network.mlp([2, 3, 2], seed=2)
+    X, y = _data(6, n=10)
+    net.compute_gradients(X, y, reduction="mean")
+    plain = [g.copy() for g in net.gradients()]
+    net.compute_gradients(X, y, reduction="mean", alpha=0.5, n_total=40)
+    np.testing.assert_allclose(net.gradients()[0], plain[0] + 0.5 / 40 * net.weights[0])
+    np.testing.assert_allclose(net.gradients()[1], plain[1])  # biases: no penalty
+    net.compute_gradients(X, y, reduction="sum", l1=0.5, n_total=40)
+    np.testing.assert_allclose(
+        net.gradients()[2],
+        10 * plain[2] + 10 * 0.5 / 40 * np.sign(net.weights[1]),
+        rtol=1e-12,
+    )
+
+
+def test_forward_does_not_modify_the_callers_array():
+    net = ffnn.Network.mlp([2, 4, 2], activation="identity", dropout=0.5, seed=0)
+    X, y = _data(7)
+    before = X.copy()
+    net.compute_gradients(X, y, reduction="sum")
+    net.predict_proba(X)
+    assert np.array_equal(X, before)
+
+
+# ---------------------------------------------------------------- labels
+def test_predict_returns_indices_until_classes_are_set():
+    net = ffnn.Network.mlp([2, 3, 3], seed=0)
+    X, _ = _data(8)
+    assert net.classes is None
+    assert set(net.predict(X)) <= {0, 1, 2}
+
+
+def test_string_labels_map_to_outputs_in_sorted_order():
+    X, y = _data(9, n=30, k=3)
+    labels = np.array(["cat", "dog", "emu"])[y]
+    net = ffnn.Network.mlp([2, 4, 3], seed=0)
+    ffnn.train(net, X, labels, epochs=3)
+    assert list(net.classes) == ["cat", "dog", "emu"]
+    assert np.array_equal(net.encode_labels(labels), y)
+    predicted = net.predict(X)
+    assert predicted.dtype.kind == "U"
+    assert np.array_equal(predicted, net.classes[np.argmax(net.forward(X), axis=1)])
+    assert net.accuracy(X, labels) == np.mean(predicted == labels)
+
+
+def test_integer_labels_outside_range_map_in_sorted_order():
+    _, y = _data(10, n=30)
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    net.fit_classes(y * 10 + 5)  # labels 5 and 15
+    assert list(net.classes) == [5, 15]
+    assert np.array_equal(net.encode_labels(y * 10 + 5), y)
+
+
+def test_integer_labels_in_range_keep_their_index_even_if_one_is_missing():
+    net = ffnn.Network.mlp([2, 3, 3], seed=0)
+    net.fit_classes(np.array([0, 2, 2, 0]))
+    assert list(net.classes) == [0, 1, 2]
+
+
+def test_too_many_labels_for_the_outputs_is_an_error():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    with pytest.raises(ValueError, match=r"3 distinct labels .* network has 2 outputs"):
+        net.fit_classes(np.array(["a", "b", "c"]))
+
+
+def test_unknown_label_is_an_error():
+    X, y = _data(11, n=30)
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    ffnn.train(net, X, np.array(["no", "yes"])[y], epochs=1)
+    with pytest.raises(ValueError, match="no output for: \\[maybe\\]"):
+        net.loss(X[:1], ["maybe"])
+
+
+def test_accuracy_and_loss_on_known_labels():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    X, _ = _data(12)
+    y = net.predict(X)
+    assert net.accuracy(X, y) == 1.0
+    assert net.accuracy(X, 1 - y) == 0.0
+    assert net.loss(X, y) < net.loss(X, 1 - y)
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba"])
+def test_prediction_validates_input(method):
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    with pytest.raises(ValueError, match="X has 3 features per sample but the network"):
+        getattr(net, method)(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        getattr(net, method)(np.array([[0.0, np.nan]]))
+
+
+# ---------------------------------------------------------------- description
+def test_summary_lists_layers_shapes_and_parameter_counts():
+    net = ffnn.Network.mlp([2, 10, 2], dropout=0.5, seed=0)
+    text = net.summary()
+    assert str(net) == text
+    for expected in ["Dense(2, 10)", "Tanh()", "Dropout(rate=0.5)", "Dense(10, 2)"]:
+        assert expected in text
+    lines = text.splitlines()
+    first_dense = next(line for line in lines if line.startswith("Dense(2, 10)"))
+    assert first_dense.split()[-1] == "30"  # 2·10 + 10
+    assert "(n, 10)" in first_dense
+    second_dense = next(line for line in lines if line.startswith("Dense(10, 2)"))
+    assert second_dense.split()[-1] == "22"  # 10·2 + 2
+    assert "softmax" in text
+    assert lines[-1] == "total parameters: 52 (float64)"
+
+
+def test_summary_uses_thousands_separators():
+    net = ffnn.Network.mlp([784, 100, 10], seed=0)
+    assert "total parameters: 79,510 (float64)" in net.summary()
+
+
+def test_print_shows_the_summary(capsys):
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    print(net)
+    printed = capsys.readouterr().out
+    assert "Dense(2, 3)" in printed and "total parameters: 17" in printed
+
+
+def test_repr_is_one_line():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    assert repr(net) == "Network(Dense(2, 3) → Tanh() → Dense(3, 2) → softmax)"

@@ -1,0 +1,325 @@
+"""Tests of ffnn.serialization: exact round trips, and clean failures on every kind of
+bad file."""
+
+import json
+import os
+import stat
+import zipfile
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn.layers import Dense, Dropout
+from ffnn.serialization import FORMAT, METADATA_KEY, VERSION, load, save
+
+
+def _trained(sizes=(2, 6, 2), seed=0, labels=None, **mlp_options):
+    X, y = ffnn.datasets.make_moons(60, noise=0.2, seed=seed)
+    net = ffnn.Network.mlp(list(sizes), seed=seed, **mlp_options)
+    target = y if labels is None else np.asarray(labels)[y]
+    ffnn.train(net, X, target, optimizer=ffnn.SGD(1.0), epochs=20, seed=seed)
+    return net, X
+
+
+def _assert_same_network(a, b, X):
+    assert repr(a) == repr(b)
+    assert a.dtype == b.dtype
+    for p, q in zip(a.parameters(), b.parameters(), strict=True):
+        assert p.dtype == q.dtype
+        assert np.array_equal(p, q)
+    assert np.array_equal(a.predict(X), b.predict(X))
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def _write_npz(path, **arrays):
+    with open(path, "wb") as file:
+        np.savez(file, **arrays)
+    return path
+
+
+def _metadata(net):
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "dtype": net.dtype.name,
+        "layers": [layer.config() for layer in net.layers],
+    }
+
+
+def _arrays(net, metadata=None):
+    arrays = dict(zip(net.parameter_names(), net.parameters(), strict=True))
+    arrays[METADATA_KEY] = np.array(json.dumps(metadata or _metadata(net)))
+    return arrays
+
+
+# ----------------------------------------------------------------- round trips
+def test_round_trip_is_exact(tmp_path):
+    net, X = _trained()
+    path = save(net, tmp_path / "model.npz")
+    assert path == tmp_path / "model.npz"
+    _assert_same_network(net, load(path), X)
+
+
+def test_network_save_method(tmp_path):
+    net, X = _trained(seed=1)
+    net.save(tmp_path / "nested" / "dir" / "net.npz")
+    _assert_same_network(net, ffnn.load(tmp_path / "nested" / "dir" / "net.npz"), X)
+
+
+def test_round_trip_string_labels(tmp_path):
+    net, X = _trained(seed=2, labels=["heads", "tails"])
+    loaded = load(save(net, tmp_path / "m.npz"))
+    assert loaded.classes.dtype.kind == "U"
+    assert list(loaded.classes) == ["heads", "tails"]
+    _assert_same_network(net, loaded, X)
+    assert set(loaded.predict(X)) <= {"heads", "tails"}
+
+
+def test_round_trip_integer_labels_outside_output_range(tmp_path):
+    net, X = _trained(seed=3, labels=[-1, 7])
+    loaded = load(save(net, tmp_path / "m.npz"))
+    assert list(loaded.classes) == [-1, 7]
+    _assert_same_network(net, loaded, X)
+
+
+def test_round_trip_untrained_network_keeps_classes_unset(tmp_path):
+    net = ffnn.Network.mlp([3, 4, 2], seed=4)
+    loaded = load(save(net, tmp_path / "m.npz"))
+    assert loaded.classes is None
+    _assert_same_network(net, loaded, np.ones((2, 3)))
+
+
+def test_round_trip_float32(tmp_path):
+    net, X = _trained(seed=5, dtype="float32")
+    loaded = load(save(net, tmp_path / "m.npz"))
+    assert loaded.dtype == np.float32
+    _assert_same_network(net, loaded, X)
+
+
+def test_round_trip_leaky_relu_slope_and_dropout_rate(tmp_path):
+    rng = np.random.default_rng(6)
+    net = ffnn.Network(
+        [
+            Dense(2, 5, rng=rng),
+            ffnn.LeakyReLU(0.17),
+            Dropout(0.35),
+            Dense(5, 4, rng=rng),
+            ffnn.Sigmoid(),
+            Dense(4, 3, rng=rng),
+        ]
+    )
+    net.biases = [rng.standard_normal(b.shape) for b in net.biases]
+    loaded = load(save(net, tmp_path / "m.npz"))
+    assert loaded.layers[1].negative_slope == 0.17
+    assert loaded.layers[2].rate == 0.35
+    X = rng.standard_normal((20, 2))
+    _assert_same_network(net, loaded, X)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "identity"])
+def test_round_trip_every_activation_and_depth(tmp_path, activation):
+    net, X = _trained((2, 5, 4, 2), seed=7, activation=activation)
+    _assert_same_network(net, load(save(net, tmp_path / "m.npz")), X)
+
+
+def test_loaded_network_keeps_training(tmp_path):
+    net, X = _trained(seed=8)
+    loaded = load(save(net, tmp_path / "m.npz"))
+    _, y = ffnn.datasets.make_moons(60, noise=0.2, seed=8)
+    ffnn.train(net, X, y, optimizer=ffnn.SGD(1.0), epochs=5)
+    ffnn.train(loaded, X, y, optimizer=ffnn.SGD(1.0), epochs=5)
+    _assert_same_network(net, loaded, X)
+
+
+def test_the_file_is_a_plain_npz_with_json_metadata(tmp_path):
+    net, _ = _trained(seed=9)
+    path = save(net, tmp_path / "m.npz")
+    with np.load(path, allow_pickle=False) as archive:  # no pickle anywhere
+        assert set(archive.files) == {"W1", "b1", "W2", "b2", "classes", METADATA_KEY}
+        metadata = json.loads(str(archive[METADATA_KEY]))
+    assert metadata["format"] == "ffnn-model" and metadata["version"] == 1
+    assert metadata["dtype"] == "float64"
+    assert [layer["kind"] for layer in metadata["layers"]] == [
+        "dense",
+        "tanh",
+        "dense",
+    ]
+
+
+def test_save_leaves_no_temporary_files(tmp_path):
+    net, _ = _trained(seed=10)
+    save(net, tmp_path / "m.npz")
+    save(net, tmp_path / "m.npz")  # overwriting is fine too
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+def test_saved_file_has_the_usual_permissions(tmp_path):
+    """The temporary file is private; the model file must not stay so."""
+    net, _ = _trained(seed=10)
+    path = save(net, tmp_path / "m.npz")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+def test_save_refuses_object_labels(tmp_path):
+    net, _ = _trained(seed=11)
+    net.classes = np.array([object(), object()], dtype=object)
+    with pytest.raises(TypeError, match="cannot be saved"):
+        save(net, tmp_path / "m.npz")
+    assert not (tmp_path / "m.npz").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------- bad files
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no model file"):
+        load(tmp_path / "absent.npz")
+
+
+@pytest.mark.parametrize("keep", [0.9, 0.5, 0.1])
+def test_truncated_file(tmp_path, keep):
+    net, _ = _trained(seed=12)
+    path = save(net, tmp_path / "m.npz")
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(ValueError, match="not a valid ffnn model file"):
+        load(path)
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.npz"
+    path.write_bytes(b"")
+    with pytest.raises(ValueError, match="not a valid ffnn model file"):
+        load(path)
+
+
+def test_random_bytes(tmp_path):
+    path = tmp_path / "noise.npz"
+    path.write_bytes(np.random.default_rng(13).bytes(4096))
+    with pytest.raises(ValueError, match="not a valid ffnn model file"):
+        load(path)
+
+
+def test_foreign_npz_without_metadata(tmp_path):
+    path = _write_npz(tmp_path / "foreign.npz", W1=np.ones((2, 2)), b1=np.zeros(2))
+    with pytest.raises(ValueError, match="no ffnn metadata"):
+        load(path)
+
+
+def test_zip_that_is_not_npz(tmp_path):
+    path = tmp_path / "archive.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(ValueError, match="no ffnn metadata"):
+        load(path)
+
+
+def test_npy_file(tmp_path):
+    path = tmp_path / "weights.npy"
+    np.save(path, np.ones((3, 3)))
+    with pytest.raises(ValueError, match=r"single \.npy array, not a \.npz archive"):
+        load(path)
+
+
+def test_pickled_object_array_is_never_unpickled(tmp_path):
+    """An object array can only be read by unpickling, which could run code."""
+    net, _ = _trained(seed=14)
+    arrays = _arrays(net)
+    arrays["W1"] = np.array([{"payload": 1}, None], dtype=object)
+    path = _write_npz(tmp_path / "pickled.npz", **arrays)
+    with pytest.raises(ValueError, match=r"not a valid ffnn model file.*pickle"):
+        load(path)
+
+
+def test_pickled_metadata_is_never_unpickled(tmp_path):
+    net, _ = _trained(seed=15)
+    arrays = _arrays(net)
+    arrays[METADATA_KEY] = np.array([_metadata(net)], dtype=object)
+    path = _write_npz(tmp_path / "pickled.npz", **arrays)
+    with pytest.raises(ValueError, match=r"not a valid ffnn model file.*pickle"):
+        load(path)
+
+
+def test_metadata_that_is_not_json(tmp_path):
+    net, _ = _trained(seed=16)
+    arrays = _arrays(net)
+    arrays[METADATA_KEY] = np.array("{not json")
+    with pytest.raises(ValueError, match="not a valid ffnn model file"):
+        load(_write_npz(tmp_path / "m.npz", **arrays))
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"format": "keras-model"}, "does not name the ffnn-model format"),
+        ({"format": None}, "does not name the ffnn-model format"),
+        ({"version": VERSION + 1}, "format version 2 is newer than this ffnn reads"),
+        ({"version": "1"}, "format version '1'"),
+        ({"dtype": "int8"}, "bad layer description"),
+        ({"layers": [{"kind": "conv2d"}]}, "unknown layer kind 'conv2d'"),
+        ({"layers": [1, 2]}, "bad layer description"),
+        ({"layers": [{"kind": "dense", "n_in": 2}]}, "bad layer description"),
+        ({"layers": [{"kind": "tanh", "bogus": 1}]}, "bad layer description"),
+        ({"layers": []}, "bad layer description"),
+        (
+            {
+                "layers": [
+                    {"kind": "dense", "n_in": 2, "n_out": 6},
+                    {"kind": "dense", "n_in": 5, "n_out": 2},
+                ]
+            },
+            "bad layer description",
+        ),
+    ],
+)
+def test_bad_metadata(tmp_path, change, match):
+    net, _ = _trained(seed=17)
+    metadata = {**_metadata(net), **change}
+    path = _write_npz(tmp_path / "m.npz", **_arrays(net, metadata))
+    with pytest.raises(ValueError, match=match):
+        load(path)
+
+
+def test_metadata_that_is_not_an_object(tmp_path):
+    net, _ = _trained(seed=18)
+    path = _write_npz(tmp_path / "m.npz", **_arrays(net, metadata=[1, 2, 3]))
+    with pytest.raises(ValueError, match="does not name the ffnn-model format"):
+        load(path)
+
+
+def test_missing_array(tmp_path):
+    net, _ = _trained(seed=19)
+    arrays = _arrays(net)
+    del arrays["b2"]
+    with pytest.raises(ValueError, match=r"missing parameter arrays \['b2'\]"):
+        load(_write_npz(tmp_path / "m.npz", **arrays))
+
+
+@pytest.mark.parametrize(
+    ("name", "shape"), [("W1", (6, 2)), ("b1", (1, 6)), ("W2", (6,)), ("b2", (3,))]
+)
+def test_wrong_array_shape(tmp_path, name, shape):
+    net, _ = _trained(seed=20)
+    arrays = _arrays(net)
+    arrays[name] = np.zeros(shape)
+    with pytest.raises(ValueError, match=f"{name} has shape"):
+        load(_write_npz(tmp_path / "m.npz", **arrays))
+
+
+def test_wrong_classes_shape(tmp_path):
+    net, _ = _trained(seed=21)
+    arrays = _arrays(net)
+    arrays["classes"] = np.array([0, 1, 2])
+    with pytest.raises(ValueError, match=r"classes has shape \(3,\), expected \(2,\)"):
+        load(_write_npz(tmp_path / "m.npz", **arrays))
+
+
+@pytest.mark.parametrize("bad", [np.full((2, 6), "x"), np.full((2, 6), 1 + 2j)])
+def test_non_real_weights(tmp_path, bad):
+    net, _ = _trained(seed=22)
+    arrays = _arrays(net)
+    arrays["W1"] = bad
+    with pytest.raises(ValueError, match=r"W1 holds .* values, not real numbers"):
+        load(_write_npz(tmp_path / "m.npz", **arrays))

@@ -1,0 +1,606 @@
+"""Tests of ffnn.training: the loop, History, callbacks, reproducibility, errors."""
+
+import json
+import warnings
+from itertools import pairwise
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn.training import Callback, clip_by_global_norm
+
+
+def _moons(n=200, seed=0, noise=0.2):
+    return ffnn.datasets.make_moons(n, noise=noise, seed=seed)
+
+
+def _same_parameters(a, b):
+    return all(
+        np.array_equal(p, q)
+        for p, q in zip(a.parameters(), b.parameters(), strict=True)
+    )
+
+
+# ------------------------------------------------------------ the notes' result
+def test_ten_hidden_units_fit_the_notes_data():
+    """The notes' run: 10 tanh units, η = 0.01 on summed gradients, 2000 updates."""
+    X, y = _moons(200, seed=0)
+    net = ffnn.Network.mlp([2, 10, 2], seed=0)
+    history = ffnn.train(
+        net, X, y, optimizer=ffnn.SGD(0.01), epochs=2000, reduction="sum"
+    )
+    assert net.accuracy(X, y) >= 0.97
+    assert history.epochs == 2000
+    assert history.loss[-1] < 0.1 < history.loss[0]
+
+
+# --------------------------------------------------------------- what is recorded
+class _LossAfterEpoch(Callback):
+    """Records net.loss after each epoch's update, i.e. before the next epoch."""
+
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+        self.losses = []
+
+    def on_epoch_end(self, epoch, net, history):
+        self.losses.append(net.loss(self.X, self.y))
+        return False
+
+
+def test_history_loss_is_the_loss_before_each_epochs_update():
+    X, y = _moons(80, seed=1)
+    net = ffnn.Network.mlp([2, 5, 2], seed=1)
+    initial = net.loss(X, y)
+    recorder = _LossAfterEpoch(X, y)
+    history = ffnn.train(
+        net, X, y, optimizer=ffnn.SGD(1.0), epochs=30, callbacks=[recorder]
+    )
+    expected = [initial, *recorder.losses[:-1]]
+    np.testing.assert_allclose(history.loss, expected, rtol=1e-12)
+    assert history.loss[-1] > recorder.losses[-1]  # the last update still helped
+
+
+def test_history_loss_is_weighted_over_a_short_last_batch():
+    """With a learning rate too small to move any weight (η g ≪ ulp(w)), every
+    epoch's recorded loss is the full-data mean, however the rows are batched."""
+    X, y = _moons(50, seed=2)
+    net = ffnn.Network.mlp([2, 5, 2], seed=2)
+    net.biases = [np.full(5, 0.1), np.full(2, 0.1)]  # 0 − η g would move a zero
+    before = net.get_parameters()
+    full = net.loss(X, y)
+    history = ffnn.train(
+        net, X, y, optimizer=ffnn.SGD(1e-300), epochs=3, batch_size=16, seed=2
+    )
+    assert all(
+        np.array_equal(a, b) for a, b in zip(before, net.parameters(), strict=True)
+    )
+    np.testing.assert_allclose(history.loss, [full] * 3, rtol=1e-13)
+
+
+def test_minibatches_cover_every_row_once_per_epoch_with_a_short_last_batch(
+    monkeypatch,
+):
+    X, y = _moons(50, seed=3)
+    X = X.copy()
+    X[:, 0] = np.arange(50)  # tag each row by its first feature
+    net = ffnn.Network.mlp([2, 4, 2], seed=3)
+    seen = []
+    compute = net.compute_gradients
+
+    def spy(X_batch, y_batch, **kwargs):
+        seen.append((X_batch[:, 0].astype(int).tolist(), y_batch.tolist()))
+        return compute(X_batch, y_batch, **kwargs)
+
+    monkeypatch.setattr(net, "compute_gradients", spy)
+    history = ffnn.train(
+        net, X, y, optimizer=ffnn.SGD(0.01), epochs=2, batch_size=16, seed=3
+    )
+    assert [len(rows) for rows, _ in seen] == [16, 16, 16, 2] * 2
+    for epoch in range(2):
+        rows = [r for batch, _ in seen[4 * epoch : 4 * epoch + 4] for r in batch]
+        labels = [t for _, batch in seen[4 * epoch : 4 * epoch + 4] for t in batch]
+        assert sorted(rows) == list(range(50))  # every row exactly once
+        assert labels == [int(y[r]) for r in rows]  # labels travel with their rows
+    epoch0 = [r for batch, _ in seen[:4] for r in batch]
+    epoch1 = [r for batch, _ in seen[4:] for r in batch]
+    assert epoch0 != epoch1  # reshuffled each epoch
+    assert epoch0 != list(range(50))
+    assert all(np.isfinite(history.loss))
+
+
+def test_no_shuffle_keeps_row_order(monkeypatch):
+    X, y = _moons(20, seed=4)
+    X = X.copy()
+    X[:, 0] = np.arange(20)
+    net = ffnn.Network.mlp([2, 3, 2], seed=4)
+    seen = []
+    compute = net.compute_gradients
+
+    def spy(X_batch, y_batch, **kwargs):
+        seen.append(X_batch[:, 0].astype(int).tolist())
+        return compute(X_batch, y_batch, **kwargs)
+
+    monkeypatch.setattr(net, "compute_gradients", spy)
+    ffnn.train(net, X, y, epochs=1, batch_size=8, shuffle=False)
+    assert seen == [list(range(8)), list(range(8, 16)), list(range(16, 20))]
+
+
+def test_batch_size_larger_than_data_is_full_batch():
+    X, y = _moons(30, seed=5)
+    a = ffnn.Network.mlp([2, 4, 2], seed=5)
+    b = ffnn.Network.mlp([2, 4, 2], seed=5)
+    ffnn.train(a, X, y, epochs=5, batch_size=1000, seed=0)
+    ffnn.train(b, X, y, epochs=5, seed=0)
+    assert _same_parameters(a, b)
+
+
+def test_history_fields():
+    X, y = _moons(40, seed=6)
+    net = ffnn.Network.mlp([2, 3, 2], seed=6)
+    history = ffnn.train(net, X, y, optimizer=ffnn.SGD(0.5), epochs=7)
+    assert history.epochs == 7
+    assert len(history.loss) == len(history.learning_rate) == len(history.time) == 7
+    assert history.learning_rate == [0.5] * 7
+    assert history.time[0] >= 0
+    assert all(b >= a for a, b in pairwise(history.time))
+    assert history.val_loss == [] and history.val_accuracy == []
+    assert history.best_epoch is None and history.stopped_early is False
+    data = history.to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert data["loss"] == history.loss
+
+
+def test_loss_increases_finds_the_spikes():
+    history = ffnn.History(loss=[1.0, 0.9, 1.0, 0.95, 1.2, 1.1])
+    assert history.loss_increases() == [2, 4]
+    # 1.0 is 11 % above 0.9 and 1.2 is 26 % above 0.95
+    assert history.loss_increases(threshold=0.15) == [4]
+    assert history.loss_increases(threshold=0.5) == []
+    assert ffnn.History(loss=[1.0]).loss_increases() == []
+
+
+# ----------------------------------------------------------------- equivalences
+@pytest.mark.parametrize("alpha", [0.0, 0.5])
+def test_sum_with_eta_equals_mean_with_eta_times_n(alpha):
+    """The notes' η = 0.01 on 200 summed gradients is η = 2.0 on the mean."""
+    X, y = _moons(200, seed=0)
+    summed = ffnn.Network.mlp([2, 3, 2], seed=0)
+    mean = ffnn.Network.mlp([2, 3, 2], seed=0)
+    h_sum = ffnn.train(
+        summed, X, y, optimizer=ffnn.SGD(0.01), epochs=200, reduction="sum", alpha=alpha
+    )
+    h_mean = ffnn.train(
+        mean, X, y, optimizer=ffnn.SGD(2.0), epochs=200, reduction="mean", alpha=alpha
+    )
+    for a, b in zip(summed.parameters(), mean.parameters(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(h_sum.loss, h_mean.loss, rtol=1e-9)
+
+
+def test_one_full_batch_epoch_is_one_gradient_step():
+    X, y = _moons(50, seed=7)
+    net = ffnn.Network.mlp([2, 4, 2], seed=7)
+    reference = ffnn.Network.mlp([2, 4, 2], seed=7)
+    reference.compute_gradients(X, y, reduction="mean", alpha=0.3)
+    expected = [
+        p - 0.7 * g
+        for p, g in zip(reference.parameters(), reference.gradients(), strict=True)
+    ]
+    ffnn.train(net, X, y, optimizer=ffnn.SGD(0.7), epochs=1, alpha=0.3)
+    for a, b in zip(net.parameters(), expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+# -------------------------------------------------------------- regularisation
+def test_l2_shrinks_the_weights():
+    X, y = _moons(100, seed=8)
+    norms = {}
+    for alpha in (0.0, 5.0):
+        net = ffnn.Network.mlp([2, 8, 2], seed=8)
+        ffnn.train(net, X, y, optimizer=ffnn.SGD(1.0), epochs=300, alpha=alpha)
+        norms[alpha] = [np.linalg.norm(W) for W in net.weights]
+    for plain, shrunk in zip(norms[0.0], norms[5.0], strict=True):
+        assert shrunk < 0.8 * plain
+
+
+def test_l1_drives_weights_towards_zero():
+    X, y = _moons(100, seed=9)
+    sums = {}
+    for l1 in (0.0, 5.0):
+        net = ffnn.Network.mlp([2, 8, 2], seed=9)
+        ffnn.train(net, X, y, optimizer=ffnn.SGD(1.0), epochs=300, l1=l1)
+        sums[l1] = sum(np.abs(W).sum() for W in net.weights)
+    assert sums[5.0] < 0.8 * sums[0.0]
+
+
+def test_biases_are_not_penalised():
+    """A network with W = 0 gets no L2 force at all: only the data moves it."""
+    X, y = _moons(40, seed=10)
+    a = ffnn.Network.mlp([2, 3, 2], init="zeros", seed=10)
+    b = ffnn.Network.mlp([2, 3, 2], init="zeros", seed=10)
+    for net in (a, b):
+        net.biases = [np.array([0.5, -0.2, 0.1]), np.array([1.0, -1.0])]
+    ffnn.train(a, X, y, optimizer=ffnn.SGD(0.1), epochs=1, alpha=0.0)
+    ffnn.train(b, X, y, optimizer=ffnn.SGD(0.1), epochs=1, alpha=100.0)
+    assert _same_parameters(a, b)
+
+
+# ------------------------------------------------------------ reproducibility
+def _dropout_run(seed, net_seed=0):
+    X, y = _moons(120, seed=11)
+    net = ffnn.Network.mlp([2, 16, 16, 2], dropout=0.3, seed=net_seed)
+    history = ffnn.train(
+        net, X, y, optimizer=ffnn.Adam(0.01), epochs=15, batch_size=32, seed=seed
+    )
+    return net, history
+
+
+def test_same_seed_same_bits():
+    net_a, history_a = _dropout_run(seed=42)
+    net_b, history_b = _dropout_run(seed=42)
+    assert _same_parameters(net_a, net_b)
+    assert history_a.loss == history_b.loss  # exactly, not approximately
+
+
+def test_different_seed_different_result():
+    net_a, history_a = _dropout_run(seed=42)
+    net_c, history_c = _dropout_run(seed=43)
+    assert not np.array_equal(net_a.weights[0], net_c.weights[0])
+    assert history_a.loss != history_c.loss
+
+
+def test_different_network_seed_different_initial_weights():
+    net_a, _ = _dropout_run(seed=42, net_seed=0)
+    net_b, _ = _dropout_run(seed=42, net_seed=1)
+    assert not np.array_equal(net_a.weights[0], net_b.weights[0])
+
+
+def test_training_does_not_modify_the_callers_data():
+    X, y = _moons(60, seed=12)
+    X_before, y_before = X.copy(), y.copy()
+    net = ffnn.Network.mlp([2, 4, 2], dropout=0.2, activation="identity", seed=12)
+    ffnn.train(net, X, y, epochs=3, batch_size=16, seed=0)
+    ffnn.train(net, X, y, epochs=3, seed=0)
+    assert np.array_equal(X, X_before) and np.array_equal(y, y_before)
+
+
+# ------------------------------------------------------------------ divergence
+def test_absurd_learning_rate_raises_training_diverged_error():
+    """ReLU is unbounded, so η = 1e6 on summed gradients overflows to NaN.
+
+    (A tanh network does not: its hidden outputs stay in [−1, 1] and the fused
+    softmax keeps |ŷ − y| ≤ 1, so the weights only grow linearly and the loss
+    stays finite, if huge.)
+    """
+    X, y = _moons(200, seed=0)
+    net = ffnn.Network.mlp([2, 10, 2], activation="relu", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # reported by the exception, not warnings
+        with pytest.raises(
+            ffnn.TrainingDivergedError, match=r"learning rate η = 1e\+06"
+        ):
+            ffnn.train(net, X, y, optimizer=ffnn.SGD(1e6), epochs=500, reduction="sum")
+
+
+def test_training_diverged_error_carries_the_history():
+    X, y = _moons(200, seed=0)
+    net = ffnn.Network.mlp([2, 10, 2], activation="relu", seed=0)
+    with pytest.raises(ffnn.TrainingDivergedError) as info:
+        ffnn.train(net, X, y, optimizer=ffnn.SGD(1e6), epochs=500, reduction="sum")
+    error = info.value
+    assert isinstance(error, FloatingPointError)
+    assert error.learning_rate == 1e6
+    assert not np.isfinite(error.loss)
+    assert error.history.epochs == error.epoch  # the epochs before the failure
+    assert all(np.isfinite(error.history.loss))
+    assert "smaller learning rate" in str(error)
+
+
+def test_a_sensible_learning_rate_does_not_diverge():
+    X, y = _moons(200, seed=0)
+    net = ffnn.Network.mlp([2, 10, 2], activation="relu", seed=0)
+    history = ffnn.train(
+        net, X, y, optimizer=ffnn.SGD(0.01), epochs=100, reduction="sum"
+    )
+    assert all(np.isfinite(history.loss))
+
+
+# ------------------------------------------------------------------- clipping
+def test_clip_by_global_norm():
+    grads = [np.array([3.0, 0.0]), np.array([[0.0], [4.0]])]  # global norm 5
+    assert clip_by_global_norm(grads, 10.0) == 5.0
+    np.testing.assert_array_equal(grads[0], [3.0, 0.0])  # under the bound: as is
+    assert clip_by_global_norm(grads, 1.0) == 5.0
+    np.testing.assert_allclose(grads[0], [0.6, 0.0], rtol=1e-15)
+    np.testing.assert_allclose(grads[1], [[0.0], [0.8]], rtol=1e-15)
+
+
+def test_clip_norm_bounds_each_step():
+    X, y = _moons(100, seed=13)
+    eta, bound = 0.5, 0.01
+    net = ffnn.Network.mlp([2, 6, 2], seed=13)
+    free = ffnn.Network.mlp([2, 6, 2], seed=13)
+    start = net.get_parameters()
+    ffnn.train(net, X, y, optimizer=ffnn.SGD(eta), epochs=1, clip_norm=bound)
+    ffnn.train(free, X, y, optimizer=ffnn.SGD(eta), epochs=1)
+
+    def step_norm(model):
+        return np.sqrt(
+            sum(
+                np.sum((p - s) ** 2)
+                for p, s in zip(model.parameters(), start, strict=True)
+            )
+        )
+
+    assert step_norm(free) > 10 * eta * bound  # the bound is active
+    assert step_norm(net) == pytest.approx(eta * bound, rel=1e-9)
+    # clipping rescales: the step keeps the gradient's direction
+    for p, q, s in zip(net.parameters(), free.parameters(), start, strict=True):
+        np.testing.assert_allclose(
+            (p - s) * step_norm(free) / step_norm(net), q - s, rtol=1e-8, atol=1e-14
+        )
+
+
+def test_clip_norm_bounds_every_minibatch_step():
+    X, y = _moons(64, seed=14)
+    net = ffnn.Network.mlp([2, 6, 2], seed=14)
+    steps = []
+
+    class Spy(ffnn.SGD):
+        def step(self, params, grads, learning_rate):
+            steps.append(np.sqrt(sum(float(np.vdot(g, g)) for g in grads)))
+            super().step(params, grads, learning_rate)
+
+    ffnn.train(net, X, y, optimizer=Spy(5.0), epochs=5, batch_size=16, clip_norm=0.1)
+    assert len(steps) == 20
+    assert max(steps) <= 0.1 * (1 + 1e-12)
+
+
+# -------------------------------------------------------------- validation data
+def test_validation_data_fills_val_loss_and_accuracy():
+    X, y = _moons(100, seed=15)
+    X_val, y_val = _moons(50, seed=16)
+    net = ffnn.Network.mlp([2, 6, 2], seed=15)
+    history = ffnn.train(
+        net, X, y, optimizer=ffnn.SGD(1.0), epochs=12, validation_data=(X_val, y_val)
+    )
+    assert len(history.val_loss) == len(history.val_accuracy) == 12
+    # measured after the last epoch's update: the trained network's numbers
+    assert history.val_loss[-1] == pytest.approx(net.loss(X_val, y_val), rel=1e-13)
+    assert history.val_accuracy[-1] == net.accuracy(X_val, y_val)
+    assert all(0.0 <= a <= 1.0 for a in history.val_accuracy)
+    assert history.val_loss[-1] < history.val_loss[0]
+
+
+def test_validation_labels_use_the_training_classes():
+    X, y = _moons(60, seed=17)
+    X_val, y_val = _moons(30, seed=18)
+    names = np.array(["left", "right"])
+    net = ffnn.Network.mlp([2, 4, 2], seed=17)
+    history = ffnn.train(
+        net, X, names[y], epochs=3, validation_data=(X_val, names[y_val])
+    )
+    assert history.val_accuracy[-1] == net.accuracy(X_val, names[y_val])
+
+
+def test_evaluate():
+    X, y = _moons(80, seed=19)
+    net = ffnn.Network.mlp([2, 5, 2], dropout=0.5, seed=19)
+    ffnn.train(net, X, y, optimizer=ffnn.SGD(1.0), epochs=20, seed=0)
+    loss, accuracy = ffnn.evaluate(net, X, y)
+    assert loss == pytest.approx(net.loss(X, y), rel=1e-14)
+    assert accuracy == net.accuracy(X, y)
+    assert (loss, accuracy) == ffnn.evaluate(net, X, y)  # dropout is off
+
+
+# --------------------------------------------------------------- early stopping
+def _overfitting_problem():
+    X, y = _moons(30, seed=3, noise=0.35)
+    X_val, y_val = _moons(200, seed=4, noise=0.35)
+    return X, y, X_val, y_val
+
+
+def test_early_stopping_restores_the_best_validation_weights():
+    X, y, X_val, y_val = _overfitting_problem()
+    net = ffnn.Network.mlp([2, 32, 32, 2], seed=0)
+    stopper = ffnn.EarlyStopping(patience=10)
+    history = ffnn.train(
+        net,
+        X,
+        y,
+        optimizer=ffnn.Adam(0.02),
+        epochs=400,
+        validation_data=(X_val, y_val),
+        callbacks=[stopper],
+    )
+    best = int(np.argmin(history.val_loss))
+    assert history.stopped_early
+    assert history.epochs == best + 1 + 10  # patience epochs without improvement
+    assert history.best_epoch == best + 1  # epochs of updates behind the weights
+    assert history.val_loss[-1] > history.val_loss[best]
+    # the network now holds the weights that scored the best validation loss
+    assert net.loss(X_val, y_val) == pytest.approx(min(history.val_loss), rel=1e-12)
+
+
+def test_early_stopping_can_keep_the_last_weights():
+    X, y, X_val, y_val = _overfitting_problem()
+    net = ffnn.Network.mlp([2, 32, 32, 2], seed=0)
+    history = ffnn.train(
+        net,
+        X,
+        y,
+        optimizer=ffnn.Adam(0.02),
+        epochs=400,
+        validation_data=(X_val, y_val),
+        callbacks=[ffnn.EarlyStopping(patience=10, restore_best_weights=False)],
+    )
+    assert history.stopped_early
+    assert net.loss(X_val, y_val) == pytest.approx(history.val_loss[-1], rel=1e-12)
+    assert net.loss(X_val, y_val) > min(history.val_loss)
+
+
+def test_early_stopping_on_training_loss_restores_the_weights_it_was_measured_on():
+    """The training loss of epoch k belongs to the weights *before* epoch k."""
+    X, y = _moons(30, seed=3, noise=0.35)
+    net = ffnn.Network.mlp([2, 16, 2], seed=0)
+    snapshots = []
+
+    class Snapshot(Callback):
+        def on_train_begin(self, net, history, epochs):
+            snapshots.append(net.get_parameters())
+
+        def on_epoch_end(self, epoch, net, history):
+            snapshots.append(net.get_parameters())
+            return False
+
+    stopper = ffnn.EarlyStopping(patience=5, monitor="loss")
+    history = ffnn.train(
+        net,
+        X,
+        y,
+        optimizer=ffnn.SGD(4.0, momentum=0.9),  # too large: the loss oscillates
+        epochs=200,
+        callbacks=[Snapshot(), stopper],
+    )
+    best = int(np.argmin(history.loss))
+    assert history.best_epoch == best
+    assert history.stopped_early
+    assert net.loss(X, y) == pytest.approx(min(history.loss), rel=1e-12)
+    for a, b in zip(net.parameters(), snapshots[best], strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_early_stopping_min_delta_counts_small_gains_as_none():
+    X, y = _moons(60, seed=20)
+    net = ffnn.Network.mlp([2, 4, 2], seed=20)
+    history = ffnn.train(
+        net,
+        X,
+        y,
+        optimizer=ffnn.SGD(0.001),  # tiny steps: tiny gains
+        epochs=100,
+        callbacks=[ffnn.EarlyStopping(patience=3, min_delta=1.0, monitor="loss")],
+    )
+    assert history.epochs == 4  # the first epoch improves on inf, then 3 waits
+    assert history.stopped_early
+
+
+def test_early_stopping_on_val_loss_needs_validation_data():
+    X, y = _moons(20, seed=21)
+    net = ffnn.Network.mlp([2, 3, 2], seed=21)
+    with pytest.raises(ValueError, match="needs validation_data"):
+        ffnn.train(net, X, y, epochs=3, callbacks=[ffnn.EarlyStopping()])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"monitor": "accuracy"}, ValueError, "monitor must be 'val_loss' or 'loss'"),
+        ({"patience": 0}, ValueError, "patience must be >= 1"),
+        ({"min_delta": -1.0}, ValueError, "min_delta"),
+    ],
+)
+def test_early_stopping_rejects_bad_settings(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        ffnn.EarlyStopping(**kwargs)
+
+
+def test_callback_hooks_and_stopping():
+    X, y = _moons(20, seed=22)
+    net = ffnn.Network.mlp([2, 3, 2], seed=22)
+    calls = []
+
+    class StopAtThree(Callback):
+        def on_train_begin(self, net, history, epochs):
+            calls.append(("begin", epochs))
+
+        def on_epoch_end(self, epoch, net, history):
+            calls.append(("epoch", epoch, history.epochs))
+            return epoch == 2
+
+        def on_train_end(self, net, history):
+            calls.append(("end", history.epochs))
+
+    history = ffnn.train(net, X, y, epochs=10, callbacks=[StopAtThree()])
+    assert calls == [
+        ("begin", 10),
+        ("epoch", 0, 1),
+        ("epoch", 1, 2),
+        ("epoch", 2, 3),
+        ("end", 3),
+    ]
+    assert history.stopped_early and history.epochs == 3
+
+
+def test_stopping_on_the_last_epoch_is_not_early():
+    X, y = _moons(20, seed=23)
+    net = ffnn.Network.mlp([2, 3, 2], seed=23)
+
+    class AlwaysStop(Callback):
+        def on_epoch_end(self, epoch, net, history):
+            return True
+
+    history = ffnn.train(net, X, y, epochs=1, callbacks=[AlwaysStop()])
+    assert history.epochs == 1 and not history.stopped_early
+
+
+# ----------------------------------------------------------------- other inputs
+def test_float32_network_trains_in_float32():
+    X, y = _moons(100, seed=24)
+    net = ffnn.Network.mlp([2, 8, 2], seed=24, dtype="float32")
+    history = ffnn.train(net, X, y, optimizer=ffnn.SGD(1.0), epochs=100)
+    assert all(p.dtype == np.float32 for p in net.parameters())
+    assert history.loss[-1] < 0.5 * history.loss[0]
+
+
+def test_multiclass_spiral_with_string_labels():
+    X, y = ffnn.datasets.make_spiral(150, noise=0.1, seed=25)
+    labels = np.array(["red", "green", "blue"])[y]
+    net = ffnn.Network.mlp([2, 32, 3], activation="relu", seed=25)
+    ffnn.train(net, X, labels, optimizer=ffnn.Adam(0.02), epochs=300)
+    assert sorted(net.classes) == ["blue", "green", "red"]
+    assert net.accuracy(X, labels) > 0.8
+
+
+def test_default_optimizer_is_sgd_0_01():
+    X, y = _moons(30, seed=26)
+    net = ffnn.Network.mlp([2, 3, 2], seed=26)
+    history = ffnn.train(net, X, y, epochs=2)
+    assert history.learning_rate == [0.01, 0.01]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"epochs": 0}, ValueError, "epochs must be >= 1"),
+        ({"epochs": 2.0}, TypeError, "epochs must be an integer"),
+        ({"reduction": "avg"}, ValueError, "unknown reduction 'avg'.*mean, sum"),
+        ({"alpha": -0.1}, ValueError, "alpha must be a finite number >= 0"),
+        ({"l1": float("nan")}, ValueError, "l1 must be a finite number"),
+        ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+        ({"clip_norm": 0.0}, ValueError, "clip_norm must be a finite number > 0"),
+        ({"optimizer": "adam"}, TypeError, "optimizer must be an ffnn Optimizer"),
+        (
+            {"validation_data": (np.ones((5, 3)), np.zeros(5, dtype=int))},
+            ValueError,
+            "X has 3 features",
+        ),
+        (
+            {"validation_data": (np.ones((5, 2)), np.zeros(4, dtype=int))},
+            ValueError,
+            "X has 5 samples but y has 4 labels",
+        ),
+    ],
+)
+def test_train_rejects_bad_arguments(kwargs, error, match):
+    X, y = _moons(20, seed=27)
+    net = ffnn.Network.mlp([2, 3, 2], seed=27)
+    with pytest.raises(error, match=match):
+        ffnn.train(net, X, y, **kwargs)
+
+
+def test_train_needs_a_network():
+    X, y = _moons(20, seed=28)
+    with pytest.raises(TypeError, match="net must be an ffnn Network"):
+        ffnn.train("mlp", X, y)

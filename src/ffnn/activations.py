@@ -1,8 +1,11 @@
 """Activation functions as layers: ``A = σ(Z)`` forward, ``dZ = dA ⊙ σ'(Z)`` backward.
 
-Each activation caches the one array its derivative needs (its output ``A`` for
-tanh, sigmoid, ReLU and leaky ReLU) and exposes ``function(Z)`` and
-``derivative(Z)`` as plain functions for plots and diagnostics.
+Each activation caches its output ``A``, the one array its derivative needs, and
+writes its results into given arrays (``apply(Z, out)``, ``backprop(A, dA, out,
+work)``) so that the layer path and the fused training engine
+(:mod:`ffnn.engine`) share one implementation and allocate nothing per batch.
+``function(Z)`` and ``derivative(Z)`` are plain functions for plots and
+diagnostics.
 """
 
 from __future__ import annotations
@@ -20,32 +23,43 @@ class Activation(Layer):
         super().__init__()
         self._A: np.ndarray | None = None
 
-    @staticmethod
-    def function(Z: np.ndarray) -> np.ndarray:
-        """``σ(Z)``, elementwise; returns an array shaped like ``Z``."""
+    def apply(self, Z: np.ndarray, out: np.ndarray) -> None:
+        """Write ``σ(Z)`` into ``out`` (same shape as ``Z``)."""
         raise NotImplementedError
+
+    def derivative_from_output(self, A: np.ndarray) -> np.ndarray:
+        """``σ'(Z)`` expressed through ``A = σ(Z)``; a new array."""
+        raise NotImplementedError
+
+    def backprop(
+        self, A: np.ndarray, dA: np.ndarray, out: np.ndarray, work: np.ndarray
+    ) -> None:
+        """Write ``dZ = dA ⊙ σ'(Z)`` into ``out`` (which may be ``dA``), using
+        ``work`` (shaped like ``A``) as scratch."""
+        np.multiply(dA, self.derivative_from_output(A), out=out)
+
+    def function(self, Z: np.ndarray) -> np.ndarray:
+        """``σ(Z)``, elementwise; a new array shaped like ``Z``."""
+        out = np.empty_like(Z, dtype=np.result_type(Z, np.float64))
+        self.apply(Z, out)
+        return out
 
     def derivative(self, Z: np.ndarray) -> np.ndarray:
-        """``σ'(Z)``, elementwise; returns an array shaped like ``Z``."""
-        return self._derivative_from_output(self.function(Z))
-
-    def _derivative_from_output(self, A: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """``σ'(Z)``, elementwise; a new array shaped like ``Z``."""
+        return self.derivative_from_output(self.function(Z))
 
     def forward(self, A_prev, training=False, rng=None):
         A = self._output("A", A_prev, training)
-        self._apply(A_prev, out=A)
+        self.apply(A_prev, out=A)
         self._A = A
         return A
-
-    def _apply(self, Z: np.ndarray, out: np.ndarray) -> None:
-        out[...] = self.function(Z)
 
     def backward(self, dA):
         if self._A is None:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         dZ = self._buffer("dZ", dA.shape, dA.dtype)
-        np.multiply(dA, self._derivative_from_output(self._A), out=dZ)
+        work = self._buffer("work", dA.shape, dA.dtype)
+        self.backprop(self._A, dA, out=dZ, work=work)
         return dZ
 
     def __repr__(self) -> str:
@@ -58,24 +72,16 @@ class Tanh(Activation):
 
     kind = "tanh"
 
-    @staticmethod
-    def function(Z):
-        return np.tanh(Z)
-
-    def _apply(self, Z, out):
+    def apply(self, Z, out):
         np.tanh(Z, out=out)
 
-    def _derivative_from_output(self, A):
+    def derivative_from_output(self, A):
         return 1.0 - A * A
 
-    def backward(self, dA):
-        if self._A is None:
-            raise RuntimeError("Tanh.backward called before forward")
-        dZ = self._buffer("dZ", dA.shape, dA.dtype)
-        np.multiply(self._A, self._A, out=dZ)  # A²
-        np.subtract(1.0, dZ, out=dZ)  # 1 − A²
-        np.multiply(dZ, dA, out=dZ)  # (1 − A²) ⊙ dA
-        return dZ
+    def backprop(self, A, dA, out, work):
+        np.multiply(A, A, out=work)  # A²
+        np.subtract(1.0, work, out=work)  # 1 − A²
+        np.multiply(work, dA, out=out)  # (1 − A²) ⊙ dA
 
 
 class Sigmoid(Activation):
@@ -84,18 +90,19 @@ class Sigmoid(Activation):
 
     kind = "sigmoid"
 
-    @staticmethod
-    def function(Z):
-        return 0.5 * (1.0 + np.tanh(0.5 * Z))
-
-    def _apply(self, Z, out):
+    def apply(self, Z, out):
         np.multiply(Z, 0.5, out=out)
         np.tanh(out, out=out)
         out += 1.0
         out *= 0.5
 
-    def _derivative_from_output(self, A):
+    def derivative_from_output(self, A):
         return A * (1.0 - A)
+
+    def backprop(self, A, dA, out, work):
+        np.subtract(1.0, A, out=work)  # 1 − A
+        np.multiply(work, A, out=work)  # A (1 − A)
+        np.multiply(work, dA, out=out)
 
 
 class ReLU(Activation):
@@ -103,22 +110,15 @@ class ReLU(Activation):
 
     kind = "relu"
 
-    @staticmethod
-    def function(Z):
-        return np.maximum(Z, 0.0)
-
-    def _apply(self, Z, out):
+    def apply(self, Z, out):
         np.maximum(Z, 0.0, out=out)
 
-    def _derivative_from_output(self, A):
+    def derivative_from_output(self, A):
         return (A > 0).astype(A.dtype)
 
-    def backward(self, dA):
-        if self._A is None:
-            raise RuntimeError("ReLU.backward called before forward")
-        dZ = self._buffer("dZ", dA.shape, dA.dtype)
-        np.multiply(dA, self._A > 0, out=dZ)
-        return dZ
+    def backprop(self, A, dA, out, work):
+        np.greater(A, 0.0, out=work)  # 1.0 where the unit is active
+        np.multiply(work, dA, out=out)
 
 
 class LeakyReLU(Activation):
@@ -136,11 +136,19 @@ class LeakyReLU(Activation):
             )
         self.negative_slope = slope
 
-    def function(self, Z):  # type: ignore[override]
-        return np.where(Z > 0, Z, self.negative_slope * Z)
+    def apply(self, Z, out):
+        # max(Z, sZ) is Z for Z > 0 and sZ otherwise, since 0 <= s < 1
+        np.multiply(Z, self.negative_slope, out=out)
+        np.maximum(Z, out, out=out)
 
-    def _derivative_from_output(self, A):
+    def derivative_from_output(self, A):
         return np.where(A > 0, 1.0, self.negative_slope).astype(A.dtype)
+
+    def backprop(self, A, dA, out, work):
+        np.greater(A, 0.0, out=work)  # 1 where active, else 0
+        work *= 1.0 - self.negative_slope
+        work += self.negative_slope  # 1 or s
+        np.multiply(work, dA, out=out)
 
     def config(self):
         return {"kind": self.kind, "negative_slope": self.negative_slope}
@@ -154,12 +162,15 @@ class Identity(Activation):
 
     kind = "identity"
 
-    @staticmethod
-    def function(Z):
-        return np.array(Z, copy=True)
+    def apply(self, Z, out):
+        np.copyto(out, Z)
 
-    def _derivative_from_output(self, A):
+    def derivative_from_output(self, A):
         return np.ones_like(A)
+
+    def backprop(self, A, dA, out, work):
+        if out is not dA:
+            np.copyto(out, dA)
 
     def forward(self, A_prev, training=False, rng=None):
         self._A = A_prev

@@ -106,6 +106,12 @@ class Dense(Layer):
         dW = A_prevᵀ delta       # (n_in, n) @ (n, n_out)
         db = Σ_rows delta        # (n_out,)
         dA_prev = delta Wᵀ       # (n, n_out) @ (n_out, n_in)
+
+    ``W`` and ``b`` are stored together as the rows of one block ``[W; b]`` of
+    shape (n_in + 1, n_out), so that ``Z = [A_prev 1] [W; b]`` is a single matrix
+    product for the training engine; ``W``, ``b``, ``dW`` and ``db`` are views of
+    the blocks. A :class:`~ffnn.network.Network` moves every block into one flat
+    parameter vector (:meth:`bind`), so an optimizer updates all of them at once.
     """
 
     kind = "dense"
@@ -125,27 +131,75 @@ class Dense(Layer):
         initializer = get_initializer(init)
         rng = np.random.default_rng() if rng is None else rng
         self.init = init
-        self.W = np.ascontiguousarray(initializer(n_in, n_out, rng, dtype))
-        self.b = np.zeros(n_out, dtype=dtype)
-        self.dW = np.zeros_like(self.W)
-        self.db = np.zeros_like(self.b)
+        self.block = np.zeros((n_in + 1, n_out), dtype=dtype)  # [W; b]
+        self.block[:n_in] = initializer(n_in, n_out, rng, dtype)
+        self.grad_block = np.zeros_like(self.block)  # [dW; db]
+        self._make_views()
         self._A_prev: np.ndarray | None = None
+
+    def _make_views(self) -> None:
+        self._W, self._b = self.block[:-1], self.block[-1]
+        self._dW, self._db = self.grad_block[:-1], self.grad_block[-1]
+
+    def bind(self, block: np.ndarray, grad_block: np.ndarray) -> None:
+        """Move the parameters into ``block`` (and the gradients into
+        ``grad_block``), views of a network's flat vectors."""
+        block[...] = self.block
+        grad_block[...] = self.grad_block
+        self.block, self.grad_block = block, grad_block
+        self._make_views()
+
+    @property
+    def W(self) -> np.ndarray:
+        """Weights, shape (n_in, n_out): a live view."""
+        return self._W
+
+    @W.setter
+    def W(self, value: np.ndarray) -> None:
+        _copy_into(self._W, value, "W")
+
+    @property
+    def b(self) -> np.ndarray:
+        """Biases, shape (n_out,): a live view."""
+        return self._b
+
+    @b.setter
+    def b(self, value: np.ndarray) -> None:
+        _copy_into(self._b, value, "b")
+
+    @property
+    def dW(self) -> np.ndarray:
+        """∂L/∂W of the last backward pass, shape (n_in, n_out)."""
+        return self._dW
+
+    @dW.setter
+    def dW(self, value: np.ndarray) -> None:
+        _copy_into(self._dW, value, "dW")
+
+    @property
+    def db(self) -> np.ndarray:
+        """∂L/∂b of the last backward pass, shape (n_out,)."""
+        return self._db
+
+    @db.setter
+    def db(self, value: np.ndarray) -> None:
+        _copy_into(self._db, value, "db")
 
     @property
     def n_in(self) -> int:
-        return self.W.shape[0]
+        return self.block.shape[0] - 1
 
     @property
     def n_out(self) -> int:
-        return self.W.shape[1]
+        return self.block.shape[1]
 
     def forward(self, A_prev, training=False, rng=None):
         self._A_prev = A_prev
         out_shape = (A_prev.shape[0], self.n_out)
         if training:
-            Z = self._buffer("Z", out_shape, self.W.dtype)
+            Z = self._buffer("Z", out_shape, self.block.dtype)
         else:
-            Z = np.empty(out_shape, dtype=self.W.dtype)
+            Z = np.empty(out_shape, dtype=self.block.dtype)
         np.matmul(A_prev, self.W, out=Z)  # (n, n_in) @ (n_in, n_out)
         Z += self.b
         return Z
@@ -156,7 +210,7 @@ class Dense(Layer):
         delta = dA
         np.matmul(self._A_prev.T, delta, out=self.dW)  # (n_in, n) @ (n, n_out)
         np.sum(delta, axis=0, out=self.db)
-        dA_prev = self._buffer("dA_prev", self._A_prev.shape, self.W.dtype)
+        dA_prev = self._buffer("dA_prev", self._A_prev.shape, self.block.dtype)
         np.matmul(delta, self.W.T, out=dA_prev)  # (n, n_out) @ (n_out, n_in)
         return dA_prev
 
@@ -183,10 +237,9 @@ class Dense(Layer):
 
     def astype(self, dtype):
         dtype = check_dtype(dtype)
-        self.W = self.W.astype(dtype)
-        self.b = self.b.astype(dtype)
-        self.dW = np.zeros_like(self.W)
-        self.db = np.zeros_like(self.b)
+        self.block = self.block.astype(dtype)
+        self.grad_block = np.zeros_like(self.block)
+        self._make_views()
         return super().astype(dtype)
 
     def __repr__(self) -> str:
@@ -243,3 +296,10 @@ class Dropout(Layer):
 
     def __repr__(self) -> str:
         return f"Dropout(rate={self.rate:g})"
+
+
+def _copy_into(target: np.ndarray, value: Any, name: str) -> None:
+    array = np.asarray(value)
+    if array.shape != target.shape:
+        raise ValueError(f"{name} must have shape {target.shape}, got {array.shape}")
+    target[...] = array

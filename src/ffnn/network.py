@@ -57,12 +57,13 @@ class Network:
         dense = [layer for layer in layers if isinstance(layer, Dense)]
         if not dense:
             raise ValueError("a Network needs at least one Dense layer")
-        if len({layer.W.dtype for layer in dense}) > 1:
+        if len({layer.block.dtype for layer in dense}) > 1:
             raise ValueError("all Dense layers of a Network must share one dtype")
         width = dense[0].n_in
         for layer in layers:
             width = layer.output_size(width)
         self.layers = layers
+        self._pack()
         self.loss_function = SoftmaxCrossEntropy()
         self.classes: np.ndarray | None = None
         self.rng = np.random.default_rng(seed)
@@ -119,6 +120,42 @@ class Network:
         return cls(layers, seed=None if seed is None else seed + 1)
 
     # ----------------------------------------------------------------- parameters
+    def _pack(self) -> None:
+        """Move every Dense layer's ``[W; b]`` block into one flat vector (and its
+        gradients into another), so that an optimizer step is one update."""
+        dense = self.dense_layers
+        total = sum(layer.block.size for layer in dense)
+        dtype = dense[0].block.dtype
+        self.flat_parameters = np.empty(total, dtype=dtype)
+        self.flat_gradients = np.zeros(total, dtype=dtype)
+        self._weight_mask = np.zeros(total, dtype=dtype)  # 1 on weights, 0 on biases
+        self._penalty_work = np.empty(total, dtype=dtype)
+        offset = 0
+        for layer in dense:
+            size, shape = layer.block.size, layer.block.shape
+            layer.bind(
+                self.flat_parameters[offset : offset + size].reshape(shape),
+                self.flat_gradients[offset : offset + size].reshape(shape),
+            )
+            self._weight_mask[offset : offset + size - layer.n_out] = 1.0
+            offset += size
+
+    def add_penalty_gradient(self, c2: float, c1: float = 0.0) -> None:
+        """Add ``c2 W + c1 sign(W)`` to every weight gradient (biases excluded):
+        the gradient of ``(c2/2) Σ w² + c1 Σ |w|``."""
+        if not (c2 or c1):
+            return
+        work = self._penalty_work
+        if c2:
+            np.multiply(self.flat_parameters, self._weight_mask, out=work)
+            work *= c2  # (λ / n) W, and 0 for the biases
+            self.flat_gradients += work
+        if c1:
+            np.sign(self.flat_parameters, out=work)
+            work *= self._weight_mask
+            work *= c1
+            self.flat_gradients += work
+
     @property
     def dense_layers(self) -> list[Dense]:
         return [layer for layer in self.layers if isinstance(layer, Dense)]
@@ -185,6 +222,7 @@ class Network:
         """Convert every parameter to ``dtype`` in place; returns self."""
         for layer in self.layers:
             layer.astype(dtype)
+        self._pack()
         return self
 
     # ----------------------------------------------------------- forward/backward
@@ -241,12 +279,7 @@ class Network:
         m = X.shape[0]
         n_total = m if n_total is None else n_total
         scale = 1.0 / n_total if reduction == "mean" else m / n_total
-        if alpha or l1:
-            for layer in self.dense_layers:
-                if alpha:
-                    layer.dW += (scale * alpha) * layer.W
-                if l1:
-                    layer.dW += (scale * l1) * np.sign(layer.W)
+        self.add_penalty_gradient(scale * alpha, scale * l1)
         return loss
 
     # ---------------------------------------------------------------- prediction

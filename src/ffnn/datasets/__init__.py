@@ -1,5 +1,8 @@
-"""Data sets: the notes' synthetic 2-D problems (moons, circles, xor, spiral)."""
+"""Data sets: the notes' synthetic 2-D problems (moons, circles, xor, spiral),
+scikit-learn's 8 × 8 digits and MNIST."""
 
+from ffnn.datasets.digits import load_digits
+from ffnn.datasets.mnist import load_mnist, read_idx
 from ffnn.datasets.synthetic import (
     DATASETS,
     load_dataset,
@@ -12,8 +15,11 @@ from ffnn.datasets.synthetic import (
 __all__ = [
     "DATASETS",
     "load_dataset",
+    "load_digits",
+    "load_mnist",
     "make_circles",
     "make_moons",
     "make_spiral",
     "make_xor",
+    "read_idx",
 ]

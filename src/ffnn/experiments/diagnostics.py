@@ -25,7 +25,7 @@ SATURATION_THRESHOLD = 0.05
 
 def saturated_fraction(activation: Tanh | Sigmoid, A: np.ndarray) -> float:
     """Share of the entries of ``A = σ(Z)`` where ``σ'(Z) < 0.05``."""
-    derivative = activation._derivative_from_output(A)
+    derivative = activation.derivative_from_output(A)
     return float(np.mean(derivative < SATURATION_THRESHOLD))
 
 

@@ -1,0 +1,612 @@
+"""Tests of ffnn.datasets.mnist: IDX parsing, file lookup and verification, the
+downloader against a local HTTP server, and (when $FFNN_DATA has it) real MNIST."""
+
+import gzip
+import hashlib
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn.datasets import load_mnist, read_idx
+from ffnn.datasets.mnist import (
+    FILES,
+    MNIST_SHA256,
+    TEST_IMAGES,
+    TEST_LABELS,
+    TRAIN_IMAGES,
+    TRAIN_LABELS,
+    DownloadError,
+    default_cache_dir,
+)
+
+N_TRAIN, N_TEST = 120, 40
+
+
+# -------------------------------------------------------------------- helpers
+def idx_bytes(array, magic=None):
+    """IDX encoding of a uint8 array: magic, big-endian dimension counts, data."""
+    array = np.asarray(array, dtype=np.uint8)
+    if magic is None:
+        magic = 0x800 + array.ndim
+    header = magic.to_bytes(4, "big") + np.array(array.shape, ">u4").tobytes()
+    return header + array.tobytes()
+
+
+def write(path, content, gz):
+    """Write IDX bytes to ``path`` (plus '.gz', gzipped, when ``gz``)."""
+    path = Path(f"{path}.gz") if gz else Path(path)
+    path.write_bytes(gzip.compress(content) if gz else content)
+    return path
+
+
+def fake_mnist(seed, n_train=N_TRAIN, n_test=N_TEST):
+    """Random IDX contents for the four files, their arrays and checksums."""
+    rng = np.random.default_rng(seed)
+    arrays = {
+        TRAIN_IMAGES: rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        TRAIN_LABELS: rng.integers(0, 10, n_train, dtype=np.uint8),
+        TEST_IMAGES: rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        TEST_LABELS: rng.integers(0, 10, n_test, dtype=np.uint8),
+    }
+    contents = {name: idx_bytes(array) for name, array in arrays.items()}
+    checksums = {name: hashlib.sha256(c).hexdigest() for name, c in contents.items()}
+    return arrays, contents, checksums
+
+
+def write_set(folder, contents, gz=True):
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in contents.items():
+        write(folder / name, content, gz)
+    return folder
+
+
+@pytest.fixture
+def no_data_env(monkeypatch, tmp_path):
+    """An empty $FFNN_DATA and an empty cache under tmp_path; returns the cache."""
+    empty = tmp_path / "ffnn_data"
+    empty.mkdir()
+    monkeypatch.setenv("FFNN_DATA", str(empty))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    return tmp_path / "cache"
+
+
+# ------------------------------------------------------------------------ IDX
+@pytest.mark.parametrize("gz", [False, True])
+def test_read_idx_round_trips_images_and_labels(tmp_path, gz):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (5, 3, 4), dtype=np.uint8)
+    labels = rng.integers(0, 10, 5, dtype=np.uint8)
+    got_images = read_idx(write(tmp_path / "images", idx_bytes(images), gz))
+    got_labels = read_idx(write(tmp_path / "labels", idx_bytes(labels), gz))
+    assert got_images.dtype == np.uint8 and got_images.shape == (5, 3, 4)
+    assert np.array_equal(got_images, images)
+    assert got_labels.dtype == np.uint8 and np.array_equal(got_labels, labels)
+    got_images[0, 0, 0] = 7  # a writable array of its own
+
+
+def test_read_idx_header_counts_are_big_endian(tmp_path):
+    images = np.zeros((2, 300, 1), np.uint8)  # 300 needs two bytes: order matters
+    assert read_idx(write(tmp_path / "x", idx_bytes(images), False)).shape == (
+        2,
+        300,
+        1,
+    )
+
+
+@pytest.mark.parametrize("gz", [False, True])
+@pytest.mark.parametrize(
+    ("extra", "word"), [(-1, "truncated"), (-40, "truncated"), (3, "oversized")]
+)
+def test_read_idx_rejects_a_payload_of_the_wrong_size(tmp_path, gz, extra, word):
+    content = idx_bytes(np.ones((4, 5, 5), np.uint8))
+    content = content[:extra] if extra < 0 else content + b"\x00" * extra
+    path = write(tmp_path / "images", content, gz)
+    sizes = f"needs 100 bytes after the header, the file holds {100 + extra}"
+    with pytest.raises(ValueError, match=word) as info:
+        read_idx(path)
+    assert str(path) in str(info.value) and sizes in str(info.value)
+
+
+def test_read_idx_rejects_labels_whose_count_exceeds_the_data(tmp_path):
+    content = (0x801).to_bytes(4, "big") + (10).to_bytes(4, "big") + bytes(9)
+    path = write(tmp_path / "labels", content, False)
+    with pytest.raises(ValueError, match=r"needs 10 bytes .* holds 9"):
+        read_idx(path)
+
+
+@pytest.mark.parametrize("magic", [0x00000802, 0x00000D03, 0x08030000, 0x00000000])
+def test_read_idx_rejects_other_magic_numbers(tmp_path, magic):
+    path = write(tmp_path / "odd", idx_bytes(np.zeros((2, 2), np.uint8), magic), True)
+    with pytest.raises(ValueError, match=f"0x{magic:08x}") as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x00", (0x803).to_bytes(4, "big")])
+def test_read_idx_rejects_a_short_header(tmp_path, content):
+    path = write(tmp_path / "short", content, False)
+    with pytest.raises(ValueError, match="header") as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+
+
+def test_read_idx_rejects_a_truncated_gzip_stream(tmp_path):
+    path = tmp_path / "images.gz"
+    blob = gzip.compress(idx_bytes(np.arange(600, dtype=np.uint8).reshape(6, 10, 10)))
+    path.write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(ValueError, match="gzip") as info:
+        read_idx(path)
+    assert str(path) in str(info.value)
+
+
+# ---------------------------------------------------------- load (local files)
+@pytest.mark.parametrize("gz", [False, True])
+def test_load_mnist_from_a_folder(tmp_path, gz):
+    arrays, contents, checksums = fake_mnist(seed=1)
+    folder = write_set(tmp_path / "mnist", contents, gz)
+    X, y, X_test, y_test = load_mnist(folder, checksums=checksums)
+    assert X.shape == (N_TRAIN, 784) and X.dtype == np.float32
+    assert X_test.shape == (N_TEST, 784) and X_test.dtype == np.float32
+    assert y.dtype == np.int64 and y_test.dtype == np.int64
+    assert 0.0 <= X.min() and X.max() <= 1.0
+    expected = arrays[TRAIN_IMAGES].reshape(N_TRAIN, 784).astype(np.float32) / 255
+    assert np.array_equal(X, expected)
+    assert np.array_equal(y, arrays[TRAIN_LABELS])
+    assert np.array_equal(y_test, arrays[TEST_LABELS])
+
+
+def test_load_mnist_dtype_and_flatten(tmp_path):
+    arrays, contents, checksums = fake_mnist(seed=2)
+    folder = write_set(tmp_path / "mnist", contents)
+    X, _, X_test, _ = load_mnist(
+        folder, dtype="float64", flatten=False, checksums=checksums
+    )
+    assert X.shape == (N_TRAIN, 28, 28) and X.dtype == np.float64
+    assert X_test.shape == (N_TEST, 28, 28)
+    assert np.array_equal(X_test, arrays[TEST_IMAGES] / 255.0)
+    assert X.min() == 0.0 and X.max() == 1.0  # 120 random images hold 0 and 255
+
+
+def test_load_mnist_accepts_a_mix_of_gzipped_and_plain_files(tmp_path):
+    _, contents, checksums = fake_mnist(seed=3)
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for i, (name, content) in enumerate(contents.items()):
+        write(folder / name, content, gz=i % 2 == 0)
+    X, *_ = load_mnist(folder, checksums=checksums)
+    assert X.shape == (N_TRAIN, 784)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_load_mnist_default_checksums_reject_other_files(tmp_path, gz):
+    _, contents, _ = fake_mnist(seed=4)
+    folder = write_set(tmp_path / "mnist", contents, gz)
+    with pytest.raises(ValueError, match="checksum mismatch") as info:
+        load_mnist(folder)
+    assert TRAIN_IMAGES in str(info.value)
+
+
+def test_load_mnist_rejects_one_altered_file(tmp_path):
+    arrays, contents, checksums = fake_mnist(seed=5)
+    altered = arrays[TEST_LABELS].copy()
+    altered[0] = (altered[0] + 1) % 10
+    contents[TEST_LABELS] = idx_bytes(altered)
+    folder = write_set(tmp_path / "mnist", contents)
+    with pytest.raises(ValueError, match="checksum") as info:
+        load_mnist(folder, checksums=checksums)
+    assert f"{TEST_LABELS}.gz" in str(info.value)
+    assert TRAIN_IMAGES not in str(info.value)
+
+
+def test_load_mnist_rejects_image_and_label_counts_that_differ(tmp_path):
+    arrays, contents, checksums = fake_mnist(seed=6)
+    contents[TRAIN_LABELS] = idx_bytes(arrays[TRAIN_LABELS][:-1])
+    checksums[TRAIN_LABELS] = hashlib.sha256(contents[TRAIN_LABELS]).hexdigest()
+    folder = write_set(tmp_path / "mnist", contents)
+    with pytest.raises(ValueError, match=f"{N_TRAIN} images .* {N_TRAIN - 1}") as info:
+        load_mnist(folder, checksums=checksums)
+    assert TRAIN_IMAGES in str(info.value) and TRAIN_LABELS in str(info.value)
+
+
+def test_load_mnist_rejects_images_that_are_not_28_by_28(tmp_path):
+    _, contents, checksums = fake_mnist(seed=7)
+    contents[TEST_IMAGES] = idx_bytes(np.zeros((N_TEST, 20, 20), np.uint8))
+    checksums[TEST_IMAGES] = hashlib.sha256(contents[TEST_IMAGES]).hexdigest()
+    folder = write_set(tmp_path / "mnist", contents)
+    with pytest.raises(ValueError, match="28×28") as info:
+        load_mnist(folder, checksums=checksums)
+    assert TEST_IMAGES in str(info.value)
+
+
+def test_load_mnist_rejects_a_label_file_in_the_images_place(tmp_path):
+    _, contents, checksums = fake_mnist(seed=8)
+    contents[TRAIN_IMAGES] = contents[TRAIN_LABELS]
+    checksums[TRAIN_IMAGES] = checksums[TRAIN_LABELS]
+    folder = write_set(tmp_path / "mnist", contents)
+    with pytest.raises(ValueError, match="image") as info:
+        load_mnist(folder, checksums=checksums)
+    assert TRAIN_IMAGES in str(info.value)
+
+
+def test_load_mnist_rejects_labels_above_nine(tmp_path):
+    arrays, contents, checksums = fake_mnist(seed=9)
+    labels = arrays[TEST_LABELS].copy()
+    labels[3] = 10
+    contents[TEST_LABELS] = idx_bytes(labels)
+    checksums[TEST_LABELS] = hashlib.sha256(contents[TEST_LABELS]).hexdigest()
+    folder = write_set(tmp_path / "mnist", contents)
+    with pytest.raises(ValueError, match=r"0\.\.9, found 10"):
+        load_mnist(folder, checksums=checksums)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"dtype": "int32"}, ValueError, "dtype"),
+        ({"flatten": 1}, TypeError, "flatten"),
+        ({"download": "yes"}, TypeError, "download"),
+        ({"mirrors": "http://127.0.0.1/"}, TypeError, "mirrors"),
+        ({"mirrors": []}, ValueError, "mirrors"),
+        ({"timeout": 0}, ValueError, "timeout"),
+        ({"checksums": {TRAIN_IMAGES: "0" * 64}}, ValueError, TRAIN_LABELS),
+        ({"checksums": "abc"}, TypeError, "checksums"),
+    ],
+)
+def test_load_mnist_validates_its_options(tmp_path, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        load_mnist(tmp_path, **kwargs)
+
+
+def test_standard_checksums_cover_the_four_files():
+    assert set(MNIST_SHA256) == set(FILES)
+    assert all(len(digest) == 64 for digest in MNIST_SHA256.values())
+
+
+# ------------------------------------------------------------------- lookup
+def test_ffnn_data_comes_before_the_cache(tmp_path, monkeypatch):
+    arrays_a, contents_a, checksums_a = fake_mnist(seed=10)
+    _, contents_b, _ = fake_mnist(seed=11)
+    write_set(tmp_path / "data" / "mnist", contents_a)
+    cache = write_set(tmp_path / "cache", contents_b)
+    monkeypatch.setenv("FFNN_DATA", str(tmp_path / "data"))
+    _, y, _, _ = load_mnist(cache_dir=cache, checksums=checksums_a)
+    assert np.array_equal(y, arrays_a[TRAIN_LABELS])
+
+
+def test_the_cache_is_used_when_ffnn_data_lacks_files(tmp_path, monkeypatch):
+    _, contents_a, _ = fake_mnist(seed=12)
+    arrays_b, contents_b, checksums_b = fake_mnist(seed=13)
+    del contents_a[TEST_LABELS]
+    write_set(tmp_path / "data" / "mnist", contents_a)
+    cache = write_set(tmp_path / "cache", contents_b)
+    monkeypatch.setenv("FFNN_DATA", str(tmp_path / "data"))
+    _, y, _, _ = load_mnist(cache_dir=cache, checksums=checksums_b)
+    assert np.array_equal(y, arrays_b[TRAIN_LABELS])
+
+
+def test_default_cache_follows_xdg_cache_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("FFNN_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "ffnn" / "mnist"
+    arrays, contents, checksums = fake_mnist(seed=14)
+    write_set(default_cache_dir(), contents)
+    _, _, _, y_test = load_mnist(checksums=checksums)
+    assert np.array_equal(y_test, arrays[TEST_LABELS])
+
+
+def test_default_cache_without_xdg_is_under_home(monkeypatch):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    assert default_cache_dir() == Path.home() / ".cache" / "ffnn" / "mnist"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # invalid per the spec
+    assert default_cache_dir() == Path.home() / ".cache" / "ffnn" / "mnist"
+
+
+def test_missing_files_offline_raise_a_helpful_error(no_data_env):
+    cache = no_data_env
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist(cache_dir=cache)
+    message = str(info.value)
+    for name in FILES:
+        assert name in message
+    assert str(Path(os.environ["FFNN_DATA"]) / "mnist") in message
+    assert str(cache) in message
+    assert "download=True" in message and "--download" in message
+    assert not cache.exists()  # nothing was created or fetched
+
+
+def test_missing_files_error_names_only_the_missing_ones(no_data_env):
+    cache = no_data_env
+    _, contents, checksums = fake_mnist(seed=15)
+    del contents[TEST_IMAGES], contents[TRAIN_LABELS]
+    write_set(cache, contents)
+    with pytest.raises(FileNotFoundError) as info:
+        load_mnist(cache_dir=cache, checksums=checksums)
+    cache_line = next(
+        line
+        for line in str(info.value).splitlines()
+        if line.strip().startswith(str(cache))
+    )
+    assert TEST_IMAGES in cache_line and TRAIN_LABELS in cache_line
+    assert TRAIN_IMAGES not in cache_line and TEST_LABELS not in cache_line
+
+
+# ------------------------------------------------------------------ download
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Serves ``server.routes``: path -> (kind, body) with kind 'ok', 'short'
+    (a Content-Length 1000 bytes larger than the body, then the connection
+    closes) or an HTTP status code."""
+
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        kind, body = self.server.routes.get(self.path, (404, b""))
+        if isinstance(kind, int):
+            self.send_error(kind)
+            return
+        self.send_response(200)
+        extra = 1000 if kind == "short" else 0
+        self.send_header("Content-Length", str(len(body) + extra))
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+
+    def log_message(self, *args):  # keep the test output quiet
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.routes, httpd.requests = {}, []
+    httpd.daemon_threads = True
+    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+def serve(server, mirror, contents, kind="ok", gz=True):
+    for name, content in contents.items():
+        body = gzip.compress(content) if gz else content
+        server.routes[f"/{mirror}/{name}.gz"] = (kind, body)
+
+
+def mirrors(server, *names):
+    return [f"{server.base}/{name}/" for name in names]
+
+
+def listing(folder):
+    return sorted(p.name for p in Path(folder).iterdir()) if folder.exists() else []
+
+
+def test_download_fetches_verifies_and_caches(server, no_data_env):
+    cache = no_data_env
+    arrays, contents, checksums = fake_mnist(seed=20)
+    serve(server, "m1", contents)
+    calls = []
+    X, y, _, _ = load_mnist(
+        download=True,
+        cache_dir=cache,
+        mirrors=mirrors(server, "m1"),
+        checksums=checksums,
+        timeout=5,
+        progress=lambda *args: calls.append(args),
+    )
+    assert np.array_equal(y, arrays[TRAIN_LABELS]) and X.shape == (N_TRAIN, 784)
+    assert listing(cache) == sorted(f"{name}.gz" for name in FILES)
+    assert len(server.requests) == 4
+    last = {name: (got, total) for name, got, total in calls}
+    assert last[f"{TEST_LABELS}.gz"][0] == last[f"{TEST_LABELS}.gz"][1]
+    # second time from the cache, offline
+    _, y_again, _, _ = load_mnist(cache_dir=cache, checksums=checksums)
+    assert np.array_equal(y_again, y) and len(server.requests) == 4
+
+
+def test_download_fetches_only_the_missing_files(server, no_data_env):
+    cache = no_data_env
+    _, contents, checksums = fake_mnist(seed=21)
+    write_set(cache, {TRAIN_IMAGES: contents[TRAIN_IMAGES]}, gz=False)
+    serve(server, "m1", contents)
+    load_mnist(
+        download=True,
+        cache_dir=cache,
+        mirrors=mirrors(server, "m1"),
+        checksums=checksums,
+        timeout=5,
+    )
+    assert f"/m1/{TRAIN_IMAGES}.gz" not in server.requests
+    assert len(server.requests) == 3
+
+
+def test_download_rejects_a_checksum_mismatch_and_keeps_nothing(server, no_data_env):
+    cache = no_data_env
+    _, contents, checksums = fake_mnist(seed=22)
+    _, other, _ = fake_mnist(seed=23)
+    serve(server, "m1", {**contents, TEST_IMAGES: other[TEST_IMAGES]})
+    serve(server, "m2", {**contents, TEST_IMAGES: other[TEST_IMAGES]})
+    with pytest.raises(DownloadError, match="checksum") as info:
+        load_mnist(
+            download=True,
+            cache_dir=cache,
+            mirrors=mirrors(server, "m1", "m2"),
+            checksums=checksums,
+            timeout=5,
+        )
+    message = str(info.value)
+    assert f"/m1/{TEST_IMAGES}.gz" in message and f"/m2/{TEST_IMAGES}.gz" in message
+    assert TEST_IMAGES not in " ".join(listing(cache))  # no file, no temp file
+    assert all(not name.startswith(".") for name in listing(cache))
+
+
+def test_download_tries_every_mirror_and_lists_each_failure(server, no_data_env):
+    cache = no_data_env
+    _, _, checksums = fake_mnist(seed=24)
+    for name in FILES:
+        server.routes[f"/m1/{name}.gz"] = (404, b"")
+        server.routes[f"/m2/{name}.gz"] = (500, b"")
+    with pytest.raises(DownloadError) as info:
+        load_mnist(
+            download=True,
+            cache_dir=cache,
+            mirrors=mirrors(server, "m1", "m2"),
+            checksums=checksums,
+            timeout=5,
+        )
+    message = str(info.value)
+    assert f"{server.base}/m1/{TRAIN_IMAGES}.gz" in message and "404" in message
+    assert f"{server.base}/m2/{TRAIN_IMAGES}.gz" in message and "500" in message
+    assert server.requests == [f"/m1/{TRAIN_IMAGES}.gz", f"/m2/{TRAIN_IMAGES}.gz"]
+    assert listing(cache) == []
+
+
+def test_download_falls_back_to_the_next_mirror(server, no_data_env):
+    cache = no_data_env
+    arrays, contents, checksums = fake_mnist(seed=25)
+    server.routes[f"/m1/{TRAIN_LABELS}.gz"] = (500, b"")
+    serve(server, "m2", contents)
+    serve(server, "m1", {n: c for n, c in contents.items() if n != TRAIN_LABELS})
+    _, y, _, _ = load_mnist(
+        download=True,
+        cache_dir=cache,
+        mirrors=mirrors(server, "m1", "m2"),
+        checksums=checksums,
+        timeout=5,
+    )
+    assert np.array_equal(y, arrays[TRAIN_LABELS])
+    assert f"/m1/{TRAIN_LABELS}.gz" in server.requests
+    assert f"/m2/{TRAIN_LABELS}.gz" in server.requests
+    assert sum(path.startswith("/m2/") for path in server.requests) == 1
+
+
+def test_interrupted_transfer_is_detected_and_leaves_no_file(server, no_data_env):
+    cache = no_data_env
+    _, contents, checksums = fake_mnist(seed=26)
+    serve(server, "m1", contents)
+    serve(server, "m1", {TRAIN_IMAGES: contents[TRAIN_IMAGES]}, kind="short")
+    with pytest.raises(DownloadError, match="interrupted") as info:
+        load_mnist(
+            download=True,
+            cache_dir=cache,
+            mirrors=mirrors(server, "m1"),
+            checksums=checksums,
+            timeout=5,
+        )
+    assert f"/m1/{TRAIN_IMAGES}.gz" in str(info.value)
+    assert listing(cache) == []  # train images come first: nothing was kept
+
+
+def test_interrupted_transfer_falls_back_to_the_next_mirror(server, no_data_env):
+    cache = no_data_env
+    arrays, contents, checksums = fake_mnist(seed=27)
+    serve(server, "m1", contents, kind="short")
+    serve(server, "m2", contents)
+    X, *_ = load_mnist(
+        download=True,
+        cache_dir=cache,
+        mirrors=mirrors(server, "m1", "m2"),
+        checksums=checksums,
+        timeout=5,
+    )
+    assert np.array_equal(
+        X, arrays[TRAIN_IMAGES].reshape(N_TRAIN, -1) / np.float32(255)
+    )
+    assert listing(cache) == sorted(f"{name}.gz" for name in FILES)
+
+
+def test_a_truncated_gzip_body_is_rejected(server, no_data_env):
+    cache = no_data_env
+    _, contents, checksums = fake_mnist(seed=28)
+    serve(server, "m1", contents)
+    blob = gzip.compress(contents[TEST_LABELS])
+    server.routes[f"/m1/{TEST_LABELS}.gz"] = ("ok", blob[:-8])  # CRC and size cut
+    with pytest.raises(DownloadError, match="gzip"):
+        load_mnist(
+            download=True,
+            cache_dir=cache,
+            mirrors=mirrors(server, "m1"),
+            checksums=checksums,
+            timeout=5,
+        )
+    assert TEST_LABELS not in " ".join(listing(cache))
+
+
+def test_download_into_an_explicit_path(server, tmp_path):
+    _, contents, checksums = fake_mnist(seed=29)
+    serve(server, "m1", contents)
+    folder = tmp_path / "here"
+    load_mnist(
+        folder,
+        download=True,
+        mirrors=mirrors(server, "m1"),
+        checksums=checksums,
+        timeout=5,
+    )
+    assert listing(folder) == sorted(f"{name}.gz" for name in FILES)
+
+
+# ---------------------------------------------------------------- real MNIST
+def _real_mnist_folder():
+    root = os.environ.get("FFNN_DATA")
+    if not root:
+        return None
+    folder = Path(root) / "mnist"
+    present = all(
+        (folder / name).is_file() or (folder / f"{name}.gz").is_file() for name in FILES
+    )
+    return folder if present else None
+
+
+@pytest.mark.skipif(
+    _real_mnist_folder() is None,
+    reason="set FFNN_DATA to a folder whose mnist/ holds the four MNIST files",
+)
+def test_real_mnist_loads_and_trains_above_90_percent():
+    X, y, X_test, y_test = load_mnist(_real_mnist_folder())
+    assert X.shape == (60000, 784) and X_test.shape == (10000, 784)
+    assert X.dtype == np.float32 and y.dtype == np.int64
+    assert X.min() == 0.0 and X.max() == 1.0
+    assert np.bincount(y).tolist() == [
+        5923,
+        6742,
+        5958,
+        6131,
+        5842,
+        5421,
+        5918,
+        6265,
+        5851,
+        5949,
+    ]
+    assert np.bincount(y_test).tolist() == [
+        980,
+        1135,
+        1032,
+        1010,
+        982,
+        892,
+        958,
+        1028,
+        974,
+        1009,
+    ]
+    net = ffnn.Network.mlp(
+        [784, 64, 10], activation="relu", init="he_normal", seed=0, dtype="float32"
+    )
+    ffnn.train(
+        net,
+        X[:20000],
+        y[:20000],
+        optimizer=ffnn.Adam(1e-3),
+        epochs=2,
+        batch_size=128,
+        seed=0,
+    )
+    assert net.accuracy(X_test, y_test) > 0.90

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import ffnn
+from ffnn import engine
 from ffnn.training import Callback, clip_by_global_norm
 
 
@@ -78,6 +79,20 @@ def test_history_loss_is_weighted_over_a_short_last_batch():
     np.testing.assert_allclose(history.loss, [full] * 3, rtol=1e-13)
 
 
+def _spy_on_engine_batches(monkeypatch):
+    """Record (row tags, labels) of every batch the training engine runs."""
+    seen = []
+    run = engine._Pass.run
+
+    def spy(self, rng):
+        labels = np.argmax(self.Y, axis=1).tolist()  # the one-hot targets
+        seen.append((self.X[:, 0].astype(int).tolist(), labels))
+        return run(self, rng)
+
+    monkeypatch.setattr(engine._Pass, "run", spy)
+    return seen
+
+
 def test_minibatches_cover_every_row_once_per_epoch_with_a_short_last_batch(
     monkeypatch,
 ):
@@ -85,14 +100,7 @@ def test_minibatches_cover_every_row_once_per_epoch_with_a_short_last_batch(
     X = X.copy()
     X[:, 0] = np.arange(50)  # tag each row by its first feature
     net = ffnn.Network.mlp([2, 4, 2], seed=3)
-    seen = []
-    compute = net.compute_gradients
-
-    def spy(X_batch, y_batch, **kwargs):
-        seen.append((X_batch[:, 0].astype(int).tolist(), y_batch.tolist()))
-        return compute(X_batch, y_batch, **kwargs)
-
-    monkeypatch.setattr(net, "compute_gradients", spy)
+    seen = _spy_on_engine_batches(monkeypatch)
     history = ffnn.train(
         net, X, y, optimizer=ffnn.SGD(0.01), epochs=2, batch_size=16, seed=3
     )
@@ -114,16 +122,13 @@ def test_no_shuffle_keeps_row_order(monkeypatch):
     X = X.copy()
     X[:, 0] = np.arange(20)
     net = ffnn.Network.mlp([2, 3, 2], seed=4)
-    seen = []
-    compute = net.compute_gradients
-
-    def spy(X_batch, y_batch, **kwargs):
-        seen.append(X_batch[:, 0].astype(int).tolist())
-        return compute(X_batch, y_batch, **kwargs)
-
-    monkeypatch.setattr(net, "compute_gradients", spy)
+    seen = _spy_on_engine_batches(monkeypatch)
     ffnn.train(net, X, y, epochs=1, batch_size=8, shuffle=False)
-    assert seen == [list(range(8)), list(range(8, 16)), list(range(16, 20))]
+    assert [rows for rows, _ in seen] == [
+        list(range(8)),
+        list(range(8, 16)),
+        list(range(16, 20)),
+    ]
 
 
 def test_batch_size_larger_than_data_is_full_batch():

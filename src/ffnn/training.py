@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ffnn._validation import check_int, check_positive, check_X, check_y
+from ffnn.engine import Engine, supports
 from ffnn.losses import SoftmaxCrossEntropy, check_reduction
 from ffnn.network import Network, check_labels_for
 from ffnn.optimizers import SGD, Optimizer
@@ -255,11 +256,15 @@ def train(
         validation = (X_val, net.encode_labels(check_y(y_val, X_val.shape[0])))
 
     rng = np.random.default_rng(seed)
-    params, grads = net.parameters(), net.gradients()
+    shuffle = shuffle and batch < n
+    if supports(net):
+        batches = Engine(net, X, y_index, batch, shuffle, reduction, alpha, l1)
+    else:  # custom layers: the general layer-by-layer path
+        batches = _LayerBatches(net, X, y_index, batch, shuffle, reduction, alpha, l1)
+    params, grads = batches.params, batches.grads
     history = History()
     for callback in callbacks:
         callback.on_train_begin(net, history, epochs)
-    batches = _Batches(X, y_index, batch, shuffle and batch < n)
     start = time.perf_counter()
     # overflow in a diverging run is reported as TrainingDivergedError below,
     # not as a stream of NumPy warnings
@@ -267,18 +272,8 @@ def train(
         for epoch in range(epochs):
             eta = optimizer.schedule(epoch)
             total = 0.0
-            for X_batch, y_batch in batches.epoch(rng):
-                loss = net.compute_gradients(
-                    X_batch,
-                    y_batch,
-                    reduction=reduction,
-                    alpha=alpha,
-                    l1=l1,
-                    n_total=n,
-                    training=True,
-                    rng=rng,
-                )
-                total += loss * X_batch.shape[0]
+            for batch in batches.batches(rng):
+                total += batch.run(rng)  # forward, loss, backward: Σ of batch losses
                 if clip_norm is not None:
                     clip_by_global_norm(grads, clip_norm)
                 optimizer.step(params, grads, eta)
@@ -311,40 +306,73 @@ def _evaluate_encoded(net: Network, X: np.ndarray, y_index: np.ndarray):
     return loss, float(np.mean(np.argmax(Z, axis=1) == y_index))
 
 
-class _Batches:
-    """Yields the mini-batches of one epoch from buffers sized once.
+class _LayerPass:
+    """One batch through :meth:`Network.compute_gradients` (the layer path)."""
+
+    def __init__(
+        self, net: Network, reduction: str, alpha: float, l1: float, n_total: int
+    ) -> None:
+        self.net, self.reduction, self.alpha, self.l1 = net, reduction, alpha, l1
+        self.n_total = n_total
+        self.X: np.ndarray | None = None
+        self.y: np.ndarray | None = None
+
+    def run(self, rng: np.random.Generator) -> float:
+        loss = self.net.compute_gradients(
+            self.X,
+            self.y,
+            reduction=self.reduction,
+            alpha=self.alpha,
+            l1=self.l1,
+            n_total=self.n_total,
+            training=True,
+            rng=rng,
+        )
+        return loss * self.X.shape[0]
+
+
+class _LayerBatches:
+    """Mini-batches for networks the fused engine does not cover.
 
     A shuffled epoch permutes an index array in place and gathers each batch's
-    rows into a preallocated buffer (``np.take(..., out=)``): nothing the size of
-    the data set is copied, and nothing is allocated per batch.
+    rows into a preallocated buffer (``np.take(..., out=)``).
     """
 
     def __init__(
-        self, X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool
+        self,
+        net: Network,
+        X: np.ndarray,
+        y: np.ndarray,
+        batch_size: int,
+        shuffle: bool,
+        reduction: str,
+        alpha: float,
+        l1: float,
     ) -> None:
-        self.X, self.y = X, y
-        self.batch_size = batch_size
-        self.shuffle = shuffle
+        self.X, self.y, self.shuffle = X, y, shuffle
+        self.params, self.grads = net.parameters(), net.gradients()
         n = X.shape[0]
         self.order = np.arange(n)
         self.bounds = [(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
+        self.pass_ = _LayerPass(net, reduction, alpha, l1, n)
+        self._X_buffers = {}
+        self._y_buffers = {}
         if shuffle:
-            self._X_buffers = {}
-            self._y_buffers = {}
             for size in {stop - start for start, stop in self.bounds}:
                 self._X_buffers[size] = np.empty((size, X.shape[1]), dtype=X.dtype)
                 self._y_buffers[size] = np.empty(size, dtype=y.dtype)
 
-    def epoch(self, rng: np.random.Generator):
-        if not self.shuffle:
-            for start, stop in self.bounds:
-                yield self.X[start:stop], self.y[start:stop]
-            return
-        rng.shuffle(self.order)
+    def batches(self, rng: np.random.Generator):
+        if self.shuffle:
+            rng.shuffle(self.order)
         for start, stop in self.bounds:
-            index = self.order[start:stop]
-            X_batch = self._X_buffers[stop - start]
-            y_batch = self._y_buffers[stop - start]
-            np.take(self.X, index, axis=0, out=X_batch)
-            np.take(self.y, index, out=y_batch)
-            yield X_batch, y_batch
+            if self.shuffle:
+                index = self.order[start:stop]
+                X_batch = self._X_buffers[stop - start]
+                y_batch = self._y_buffers[stop - start]
+                np.take(self.X, index, axis=0, out=X_batch, mode="clip")
+                np.take(self.y, index, out=y_batch, mode="clip")
+            else:
+                X_batch, y_batch = self.X[start:stop], self.y[start:stop]
+            self.pass_.X, self.pass_.y = X_batch, y_batch
+            yield self.pass_

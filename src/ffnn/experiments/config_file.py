@@ -99,8 +99,10 @@ def parse_experiment(
         if not isinstance(document.get(section, {}), dict):
             raise TypeError(f"{source}: [{section}] must be a table")
     if "grid" in document and not document["grid"]:
-        raise ValueError(f"{source}: grid: empty table; name at least one parameter "
-                         "to vary, or leave [grid] out for a single configuration")
+        raise ValueError(
+            f"{source}: grid: empty table; name at least one parameter "
+            "to vary, or leave [grid] out for a single configuration"
+        )
     try:
         experiment = Experiment(
             base=dict(document.get("base", {})),

@@ -147,6 +147,11 @@ class Experiment:
             not isinstance(self.folds, int) or self.folds < 2
         ):
             raise ValueError(f"folds: must be an integer >= 2, got {self.folds!r}")
+        if self.folds is not None and not self.paired:
+            raise ValueError(
+                "folds: cross-validation needs paired = true, so that "
+                "every run of a repeat splits the same data set"
+            )
         if not isinstance(self.seed, int):
             raise TypeError(f"seed: must be an integer, got {self.seed!r}")
         check_config_values(self.base, "base")
@@ -219,10 +224,16 @@ class RunResult:
 
 
 def _fold_data(config: TrainConfig, fold: int, folds: int):
+    """Training rows and held-out rows of fold ``fold`` of ``folds``.
+
+    The data and the stratified split are both seeded by the run's seed: with
+    ``paired=True`` every grid point of a repeat shares that seed, so all of them
+    are scored on the same folds, and each sample is held out exactly once.
+    """
     from ffnn.datasets import load_dataset
 
     X, y = load_dataset(config.dataset, config.samples, config.noise, config.seed)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config.seed)
     train_index, test_index = list(splitter.split(X, y))[fold]
     return X[train_index], y[train_index], X[test_index], y[test_index]
 

@@ -1,0 +1,75 @@
+"""A grid of decision boundaries: one panel per run, laid out in rows, for
+studies that compare how a swept value changes the boundary a network draws."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ffnn.datasets import load_dataset
+from ffnn.experiments.sweep import RunResult
+from ffnn.plots import plot_decision_boundary
+from ffnn.runs import load_data
+
+
+def training_points(run: RunResult) -> tuple[np.ndarray, np.ndarray]:
+    """The points ``run`` was trained on, regenerated from its config.
+
+    Returns
+    -------
+    X : array of shape (n_train, n_features)
+    y : array of shape (n_train,)
+
+    With k-fold cross-validation every generated sample is returned (the fold's
+    held-out rows included), since the split is the sweep's own business.
+    """
+    config = run.spec.config
+    if run.spec.folds is None:
+        X_train, y_train, *_ = load_data(config)
+        return X_train, y_train
+    return load_dataset(config.dataset, config.samples, config.noise, config.seed)
+
+
+def decision_boundary_grid(
+    runs: Sequence[RunResult],
+    title: Callable[[RunResult], str],
+    columns: int = 4,
+    resolution: int = 200,
+) -> Figure:
+    """One decision-boundary panel per run, each over its own training points.
+
+    Parameters
+    ----------
+    runs : sequence of RunResult
+        Networks with 2 inputs, e.g. repeat 0 of every grid point.
+    title : callable(RunResult) -> str
+        The title of a run's panel.
+    columns : int
+        Panels per row.
+    resolution : int
+        Grid points per axis of each panel's shading.
+    """
+    if not runs:
+        raise ValueError("decision_boundary_grid needs at least one run")
+    columns = min(columns, len(runs))
+    rows = math.ceil(len(runs) / columns)
+    figure = Figure(figsize=(3.3 * columns, 3.0 * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for index, (ax, run) in enumerate(zip(axes, runs, strict=False)):
+        X, y = training_points(run)
+        plot_decision_boundary(
+            run.network, X, y, ax=ax, resolution=resolution, title=title(run)
+        )
+        ax.title.set_fontsize("medium")
+        if index > 0:  # one legend is enough: every panel colours classes alike
+            ax.get_legend().remove()
+        if index % columns:
+            ax.set_ylabel("")
+        if index < len(runs) - columns:
+            ax.set_xlabel("")
+    for ax in axes[len(runs) :]:
+        ax.set_axis_off()
+    return figure

@@ -1,0 +1,572 @@
+"""The initialisation study: why the weights start at ``N(0, 1/√n_in)``.
+
+Part A is the notes' toy layer, computed here rather than trained: one example
+of ``n_in`` inputs all equal to 1 and ``m`` hidden units,
+``Z = x W + b`` with every ``b_j ~ N(0, 1)``. With ``W ~ N(0, 1)`` each ``Z_j``
+is a sum of ``n_in + 1`` standard normals, standard deviation ``√(n_in + 1)``;
+with the notes' ``W ~ N(0, 1/√n_in)`` (``lecun_normal``) it is
+``√(n_in · 1/n_in + 1) = √2``. The update of a weight feeding a tanh unit is
+proportional to ``tanh'(Z) = 1 − tanh²(Z)``, so a wide ``Z`` leaves most units
+saturated (``tanh'(Z) < 0.05``) and barely learning.
+
+Part B trains a network once per initialiser (the sweep's ``init`` grid) and
+records the saturated share of each hidden layer per epoch, how far each
+layer's weights moved, and whether the hidden units ever became different from
+one another: with ``zeros`` every hidden unit computes the same function and
+receives the same update, so the symmetry never breaks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ffnn._validation import check_int
+from ffnn.activations import get_activation
+from ffnn.experiments.diagnostics import SATURATION_THRESHOLD
+from ffnn.experiments.report import Report, format_value
+from ffnn.experiments.study import Progress, Study, StudyOutput, first_repeat
+from ffnn.experiments.sweep import RunResult, SweepResult
+from ffnn.initializers import get_initializer
+from ffnn.network import Network
+from ffnn.plots import plot_loss_curves
+
+#: the toy's two initialisers and the variance of one weight for ``n_in`` inputs
+TOY_WEIGHT_VARIANCE: dict[str, Callable[[int], float]] = {
+    "standard_normal": lambda n_in: 1.0,
+    "lecun_normal": lambda n_in: 1.0 / n_in,
+}
+#: |Z| above which tanh'(Z) < SATURATION_THRESHOLD (≈ 2.18)
+SATURATION_Z = math.atanh(math.sqrt(1.0 - SATURATION_THRESHOLD))
+#: hidden units drawn per block in the toy, to bound its memory
+TOY_BLOCK = 2000
+
+
+class InitialisationStudy(Study):
+    name = "initialisation"
+    title = "Weight initialisation"
+    options: ClassVar[dict[str, Any]] = {
+        "toy_inputs": 1000,
+        "toy_units": 20000,
+        "toy_seed": 0,
+    }
+
+    def execute(
+        self,
+        spec,
+        out,
+        report: Report,
+        options: dict[str, Any],
+        n_jobs: int,
+        scheduler: Any,
+        progress: Progress | None,
+    ) -> StudyOutput:
+        """Part A (the toy layer, no training), then the sweep over ``init``."""
+        if "init" not in spec.experiment.grid:
+            raise ValueError(
+                f"{spec.source or self.name}: grid.init: the initialisation study "
+                "needs a list of initialisers to compare"
+            )
+        check_int(options["toy_inputs"], "study.toy_inputs")
+        check_int(options["toy_units"], "study.toy_units", minimum=2)
+        Z = toy_preactivations(
+            options["toy_inputs"], options["toy_units"], options["toy_seed"]
+        )
+        toy = toy_summary(Z, options["toy_inputs"])
+        toy_output = StudyOutput(out, {})
+        self._report_toy(Z, toy, options, report, toy_output)
+        output = super().execute(
+            spec, out, report, options, n_jobs, scheduler, progress
+        )
+        output.summary = {"toy": toy, **output.summary}
+        output.files.update(toy_output.files)
+        return output
+
+    # ------------------------------------------------------------------ part A
+    def _report_toy(
+        self,
+        Z: dict[str, np.ndarray],
+        toy: dict[str, Any],
+        options: dict[str, Any],
+        report: Report,
+        output: StudyOutput,
+    ) -> None:
+        n_in, m = options["toy_inputs"], options["toy_units"]
+        report.heading("Part A: the notes' toy layer")
+        report.paragraph(
+            f"One example x = (1, …, 1) with {n_in} inputs, {m} hidden units, "
+            "Z = x W + b with b ~ N(0, 1); W drawn by each initialiser."
+        )
+        self.figure(
+            output,
+            report,
+            _toy_histograms(Z, toy),
+            "toy_z.png",
+            "Distribution of Z: left, both initialisers on one axis; right, the "
+            "same histograms between ±6 with the saturated region |Z| > 2.18 "
+            "shaded.",
+        )
+        self.figure(
+            output,
+            report,
+            _toy_derivatives(Z),
+            "toy_tanh_derivative.png",
+            "Distribution of tanh'(Z) = 1 − tanh²(Z); left of the dashed line "
+            f"(tanh' < {SATURATION_THRESHOLD:g}) a unit is saturated.",
+        )
+        self.figure(
+            output,
+            report,
+            _tanh_curves(),
+            "tanh.png",
+            "tanh and its derivative: the derivative vanishes for large |Z|.",
+        )
+        sentences = []
+        for name, entry in toy["initialisers"].items():
+            sentences.append(
+                f"With {name} the measured standard deviation of Z is "
+                f"{format_value(entry['std'])} against √"
+                f"{format_value(entry['expected_variance'])} = "
+                f"{format_value(entry['expected_std'])} in theory "
+                f"({entry['relative_error']:+.2%}); "
+                f"{entry['saturated_fraction']:.1%} of the units are saturated "
+                f"(tanh'(Z) < {SATURATION_THRESHOLD:g}), mean tanh'(Z) = "
+                f"{format_value(entry['mean_derivative'])}."
+            )
+        report.reading(sentences)
+
+    # ------------------------------------------------------------------ part B
+    def analyse(
+        self,
+        sweep: SweepResult,
+        output: StudyOutput,
+        report: Report,
+        options: dict[str, Any],
+    ) -> dict[str, Any]:
+        per_init = [
+            _summarise_init(sweep, init) for init in sweep.experiment.grid["init"]
+        ]
+        runs = first_repeat(sweep)
+        report.heading("Part B: training from each initialisation")
+        self.figure(
+            output,
+            report,
+            _loss_curves(runs),
+            "loss_curves.png",
+            "Training loss (solid) and test loss (dashed) per epoch, one colour "
+            "per initialiser (repeat 0).",
+        )
+        self.figure(
+            output,
+            report,
+            _saturation_figure(runs),
+            "saturation.png",
+            f"Share of saturated hidden units (tanh' < {SATURATION_THRESHOLD:g}) on "
+            "the training inputs after each epoch, per hidden layer (repeat 0).",
+        )
+        self.figure(
+            output,
+            report,
+            _weight_change_figure(per_init),
+            "weight_change.png",
+            "How far each layer's weights moved in training, ‖W_final − W_init‖ / "
+            "‖W_init‖ (mean over repeats; zeros has no initial norm to divide by).",
+        )
+        self.figure(
+            output,
+            report,
+            _symmetry_figure(per_init),
+            "symmetry.png",
+            "Largest difference between the parameters of two hidden units of the "
+            "same layer after training (mean over repeats); 0 means every hidden "
+            "unit is a copy of the others.",
+        )
+        report.reading(_part_b_sentences(per_init, sweep.experiment.base))
+        return {"initialisers": per_init}
+
+
+# ------------------------------------------------------------------ the toy layer
+def toy_preactivations(n_inputs: int, n_units: int, seed: int) -> dict[str, np.ndarray]:
+    """``Z = x W + b`` of the notes' toy layer, for each toy initialiser.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Inputs ``n_in``; the one example is ``x = (1, …, 1)``, shape (1, n_in).
+    n_units : int
+        Hidden units ``m``: the number of draws of ``Z``.
+    seed : int
+        Seed of the generator every ``W`` and ``b`` is drawn from.
+
+    Returns
+    -------
+    dict of str → array of shape (n_units,)
+        ``Z`` for 'standard_normal' and 'lecun_normal' weights.
+
+    Notes
+    -----
+    ``W`` (n_in, m) comes from :func:`ffnn.initializers.get_initializer`,
+    ``b ~ N(0, 1)`` (m,), drawn in blocks of hidden units to bound memory. Each
+    ``Z_j = Σ_i W_ij + b_j``, so ``Var Z_j = n_in Var W_ij + 1``.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.ones((1, n_inputs))
+    result = {}
+    for name in TOY_WEIGHT_VARIANCE:
+        initializer = get_initializer(name)
+        blocks = []
+        for start in range(0, n_units, TOY_BLOCK):
+            m = min(TOY_BLOCK, n_units - start)
+            W = initializer(n_inputs, m, rng, np.dtype("float64"))
+            b = rng.standard_normal(m)
+            blocks.append((x @ W + b)[0])  # (1, n_in) @ (n_in, m) + (m,)
+        result[name] = np.concatenate(blocks)
+    return result
+
+
+def toy_summary(Z: dict[str, np.ndarray], n_inputs: int) -> dict[str, Any]:
+    """Measured against expected standard deviation of ``Z``, and saturation.
+
+    Returns a dict with, per initialiser, ``std``, ``expected_std`` =
+    ``√(n_in Var W + 1)``, ``relative_error``, ``saturated_fraction`` (share of
+    ``tanh'(Z) < 0.05``), the same share for a normal ``Z`` of the expected
+    standard deviation, and ``mean_derivative``.
+    """
+    tanh = get_activation("tanh")
+    entries = {}
+    for name, values in Z.items():
+        variance = n_inputs * TOY_WEIGHT_VARIANCE[name](n_inputs) + 1.0
+        std = float(np.std(values))
+        derivative = tanh.derivative(values)
+        entries[name] = {
+            "std": std,
+            "expected_variance": variance,
+            "expected_std": math.sqrt(variance),
+            "relative_error": std / math.sqrt(variance) - 1.0,
+            "saturated_fraction": float(np.mean(derivative < SATURATION_THRESHOLD)),
+            "expected_saturated_fraction": math.erfc(
+                SATURATION_Z / math.sqrt(2.0 * variance)
+            ),
+            "mean_derivative": float(np.mean(derivative)),
+            "units": int(values.size),
+        }
+    return {"inputs": n_inputs, "initialisers": entries}
+
+
+# ------------------------------------------------------------ part B measurements
+def symmetry_gap(network: Network) -> list[float]:
+    """Per hidden layer, the largest difference between the parameters of any
+    two of its units.
+
+    Unit ``j`` of hidden layer ``l`` is its incoming column ``W_l[:, j]``, its
+    bias ``b_l[j]`` and its outgoing row ``W_{l+1}[j, :]``. The gap is
+    ``max |θ_j − θ_k|`` over units ``j, k`` and those entries: 0 when every unit
+    is a copy of the others, as the ``zeros`` initialisation leaves them.
+
+    Returns
+    -------
+    list of float
+        One value per hidden layer (Dense layers but the last).
+    """
+    dense = network.dense_layers
+    gaps = []
+    for layer, following in itertools.pairwise(dense):
+        unit_parameters = [
+            layer.W,  # (n_in, m): unit j is column j
+            layer.b[np.newaxis, :],  # (1, m)
+            following.W.T,  # (n_next, m): unit j is row j of W_{l+1}
+        ]
+        gaps.append(
+            max(float(np.max(p.max(axis=1) - p.min(axis=1))) for p in unit_parameters)
+        )
+    return gaps
+
+
+def weight_change(run: RunResult) -> list[float]:
+    """``‖W_final − W_init‖ / ‖W_init‖`` per Dense layer (NaN where
+    ``W_init = 0``); the initial weights are rebuilt from the run's config."""
+    network = run.network
+    initial = run.spec.config.make_network(network.n_inputs, network.n_outputs)
+    changes = []
+    for W_final, W_init in zip(network.weights, initial.weights, strict=True):
+        norm = float(np.linalg.norm(W_init))
+        changes.append(
+            float(np.linalg.norm(W_final - W_init)) / norm if norm > 0 else math.nan
+        )
+    return changes
+
+
+def _nanmean(values: Sequence[float]) -> float:
+    finite = [v for v in values if math.isfinite(v)]
+    return float(np.mean(finite)) if finite else math.nan
+
+
+def _summarise_init(sweep: SweepResult, init: str) -> dict[str, Any]:
+    runs = sweep.select(init=init)
+    entry: dict[str, Any] = {"init": init, "runs": len(runs)}
+    for metric in ("train_loss", "train_accuracy", "test_loss", "test_accuracy"):
+        entry[metric] = _nanmean([r.metrics[metric] for r in runs])
+    entry["initial_loss"] = _nanmean([r.history.loss[0] for r in runs])
+    entry["min_test_loss"] = _nanmean([min(r.history.val_loss) for r in runs])
+    entry["diverged"] = any(r.diverged for r in runs)
+    layers = sorted(
+        int(key.rsplit("_", 1)[1])
+        for key in runs[0].diagnostics
+        if key.startswith("saturated_")
+    )
+    entry["saturated_initial"] = [
+        _nanmean([r.diagnostics[f"saturated_{layer}"][0] for r in runs])
+        for layer in layers
+    ]
+    entry["saturated_final"] = [
+        _nanmean([r.diagnostics[f"saturated_{layer}"][-1] for r in runs])
+        for layer in layers
+    ]
+    changes = np.array([weight_change(r) for r in runs])  # (runs, layers)
+    entry["weight_change"] = [_nanmean(column) for column in changes.T]
+    gaps = np.array([symmetry_gap(r.network) for r in runs])  # (runs, hidden)
+    entry["symmetry_gap"] = [float(np.mean(column)) for column in gaps.T]
+    entry["symmetry_gap_max"] = float(gaps.max())
+    entry["symmetry_gap_min"] = float(gaps.min())
+    return entry
+
+
+def _part_b_sentences(per_init: list[dict[str, Any]], base: dict) -> list[str]:
+    sentences = []
+    for e in per_init:
+        saturation = ", ".join(
+            f"{a:.0%} → {b:.0%}"
+            for a, b in zip(e["saturated_initial"], e["saturated_final"], strict=True)
+        )
+        changes = ", ".join(format_value(c) for c in e["weight_change"])
+        sentences.append(
+            f"{e['init']}: loss {format_value(e['initial_loss'])} at the start, "
+            f"{format_value(e['train_loss'])} on the training set and "
+            f"{format_value(e['test_loss'])} on the test set at the end (lowest "
+            f"test loss {format_value(e['min_test_loss'])}), accuracy "
+            f"{format_value(e['train_accuracy'])} / "
+            f"{format_value(e['test_accuracy'])}; saturated units per hidden layer "
+            f"{saturation} (start → end); relative weight change per layer "
+            f"{changes}."
+        )
+    by_test = sorted(
+        (e for e in per_init if math.isfinite(e["min_test_loss"])),
+        key=lambda e: e["min_test_loss"],
+    )
+    if len(by_test) >= 2:
+        sentences.append(
+            f"Lowest test loss: {by_test[0]['init']} "
+            f"({format_value(by_test[0]['min_test_loss'])}); highest: "
+            f"{by_test[-1]['init']} ({format_value(by_test[-1]['min_test_loss'])})."
+        )
+    by_name = {e["init"]: e for e in per_init}
+    if {"standard_normal", "lecun_normal"} <= set(by_name):
+        sentences.append(_naive_against_notes(by_name))
+    symmetric = [e for e in per_init if e["symmetry_gap_max"] == 0.0]
+    broken = [e for e in per_init if e["symmetry_gap_min"] > 0.0]
+    if symmetric:
+        names = ", ".join(e["init"] for e in symmetric)
+        sentences.append(
+            f"After training, the largest difference between two hidden units' "
+            f"weights is exactly 0 with {names}: the symmetry never broke, every "
+            "hidden unit is a copy of the others."
+        )
+    if broken:
+        smallest = min(broken, key=lambda e: e["symmetry_gap_min"])
+        names = ", ".join(e["init"] for e in broken)
+        sentences.append(
+            f"With {names} the hidden units differ: two units of the same layer "
+            "differ by at least "
+            f"{format_value(smallest['symmetry_gap_min'])} ({smallest['init']})."
+        )
+    epochs = base.get("epochs")
+    if epochs is not None:
+        sentences.append(f"Each run trained for {epochs} epochs.")
+    return sentences
+
+
+def _naive_against_notes(by_name: dict[str, dict[str, Any]]) -> str:
+    """standard_normal against the notes' lecun_normal, in one sentence."""
+    naive, notes = by_name["standard_normal"], by_name["lecun_normal"]
+    worst = int(np.argmax(naive["saturated_final"]))
+    later = slice(1, None)  # the layers fed by a hidden layer
+    ratio = naive["min_test_loss"] / notes["min_test_loss"]
+    return (
+        f"Against lecun_normal, standard_normal starts at loss "
+        f"{format_value(naive['initial_loss'])} instead of "
+        f"{format_value(notes['initial_loss'])}, ends with "
+        f"{naive['saturated_final'][worst]:.0%} of hidden layer {worst + 1} "
+        f"saturated ({notes['saturated_final'][worst]:.0%} with lecun_normal), "
+        f"and the weights after the first layer move by "
+        f"{format_value(_nanmean(naive['weight_change'][later]))} of their norm "
+        f"against {format_value(_nanmean(notes['weight_change'][later]))}: it "
+        f"fits the training set (loss {format_value(naive['train_loss'])}) with "
+        f"barely trained random features, and its lowest test loss, "
+        f"{format_value(naive['min_test_loss'])}, is {format_value(ratio)} times "
+        f"lecun_normal's {format_value(notes['min_test_loss'])}."
+    )
+
+
+# ------------------------------------------------------------------- figures
+TOY_COLOURS = {"standard_normal": "#d62728", "lecun_normal": "#2ca02c"}
+
+
+def _toy_label(name: str, entry: dict[str, Any]) -> str:
+    return f"{name}: std {entry['std']:.3g} (√{entry['expected_variance']:.4g})"
+
+
+def _toy_histograms(Z: dict[str, np.ndarray], toy: dict[str, Any]) -> Figure:
+    figure = Figure(figsize=(11, 4), layout="constrained")
+    wide, narrow = figure.subplots(1, 2)
+    limit = 4 * max(e["std"] for e in toy["initialisers"].values())
+    for name, values in Z.items():
+        entry = toy["initialisers"][name]
+        colour = TOY_COLOURS.get(name)
+        wide.hist(
+            values,
+            bins=np.linspace(-limit, limit, 161),
+            density=True,
+            histtype="stepfilled",
+            alpha=0.5,
+            color=colour,
+            label=_toy_label(name, entry),
+        )
+        narrow.hist(
+            values,
+            bins=np.linspace(-6, 6, 121),
+            density=True,
+            histtype="step",
+            lw=1.5,
+            color=colour,
+            label=name,
+        )
+    wide.set_title("Z = x W + b, all draws")
+    wide.set_xlabel("Z")
+    wide.set_ylabel("density")
+    wide.legend(fontsize="small")
+    for side in (-1, 1):
+        narrow.axvspan(
+            side * SATURATION_Z, side * 6, color="0.85", zorder=0, label=None
+        )
+    narrow.set_xlim(-6, 6)
+    narrow.set_title(f"|Z| ≤ 6; shaded: saturated (|Z| > {SATURATION_Z:.2f})")
+    narrow.set_xlabel("Z")
+    narrow.legend(fontsize="small")
+    return figure
+
+
+def _toy_derivatives(Z: dict[str, np.ndarray]) -> Figure:
+    figure = Figure(figsize=(11, 4), layout="constrained")
+    axes = figure.subplots(1, len(Z), sharey=True)
+    tanh = get_activation("tanh")
+    bins = np.linspace(0, 1, 51)
+    for ax, (name, values) in zip(np.atleast_1d(axes), Z.items(), strict=True):
+        derivative = tanh.derivative(values)
+        ax.hist(derivative, bins=bins, color=TOY_COLOURS.get(name), alpha=0.7)
+        ax.axvline(SATURATION_THRESHOLD, color="k", ls="--", lw=1)
+        saturated = float(np.mean(derivative < SATURATION_THRESHOLD))
+        ax.set_title(f"{name}: {saturated:.1%} saturated")
+        ax.set_xlabel("tanh'(Z) = 1 − tanh²(Z)")
+        ax.set_yscale("log")
+    np.atleast_1d(axes)[0].set_ylabel("hidden units")
+    return figure
+
+
+def _tanh_curves() -> Figure:
+    figure = Figure(figsize=(6, 3.5), layout="constrained")
+    ax = figure.add_subplot()
+    Z = np.linspace(-5, 5, 401)
+    tanh = get_activation("tanh")
+    ax.plot(Z, tanh.function(Z), label="tanh(Z)")
+    ax.plot(Z, tanh.derivative(Z), label="tanh'(Z) = 1 − tanh²(Z)")
+    for side in (-1, 1):
+        ax.axvspan(side * SATURATION_Z, side * 5, color="0.9", zorder=0)
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlim(-5, 5)
+    ax.set_xlabel("Z")
+    ax.set_title(f"Shaded: tanh'(Z) < {SATURATION_THRESHOLD:g}")
+    ax.legend(fontsize="small")
+    return figure
+
+
+def _loss_curves(runs: list[RunResult]) -> Figure:
+    curves = {}
+    for run in runs:
+        label = run.spec.params["init"] + (" (diverged)" if run.diverged else "")
+        curves[label] = run.history
+    figure = plot_loss_curves(
+        curves,
+        log_scale=True,
+        validation_label="test",
+        title="Cross-entropy loss per initialiser",
+    )
+    figure.set_size_inches(8.5, 4.5)
+    figure.axes[0].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    return figure
+
+
+def _saturation_figure(runs: list[RunResult]) -> Figure:
+    keys = sorted(k for k in runs[0].diagnostics if k.startswith("saturated_"))
+    figure = Figure(figsize=(4 * max(len(keys), 1) + 1, 3.6), layout="constrained")
+    axes = np.atleast_1d(figure.subplots(1, max(len(keys), 1), sharey=True))
+    for ax, key in zip(axes, keys, strict=False):
+        for index, run in enumerate(runs):
+            ax.plot(
+                run.diagnostics[key], color=f"C{index}", label=run.spec.params["init"]
+            )
+        ax.set_title(f"hidden layer {key.rsplit('_', 1)[1]}")
+        ax.set_xlabel("epoch")
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("saturated share")
+    axes[0].legend(fontsize="small")
+    return figure
+
+
+def _grouped_bars(
+    ax, per_init: list[dict[str, Any]], key: str, prefix: str, mark_zero: bool
+) -> None:
+    """One group of bars per layer, one bar per initialiser; with
+    ``mark_zero`` a bar of exactly 0 is labelled '0' so that it can be seen."""
+    n_layers = max(len(e[key]) for e in per_init)
+    width = 0.8 / len(per_init)
+    for index, entry in enumerate(per_init):
+        values = np.array(entry[key], dtype=float)
+        positions = np.arange(len(values)) + (index - (len(per_init) - 1) / 2) * width
+        ax.bar(
+            positions,
+            np.nan_to_num(values, nan=0.0),
+            width,
+            color=f"C{index}",
+            label=entry["init"],
+        )
+        if mark_zero:
+            for position in positions[values == 0.0]:
+                ax.text(position, 0, "0", ha="center", va="bottom", color=f"C{index}")
+    ax.set_xticks(np.arange(n_layers), [f"{prefix}{i + 1}" for i in range(n_layers)])
+
+
+def _weight_change_figure(per_init: list[dict[str, Any]]) -> Figure:
+    figure = Figure(figsize=(7, 3.8), layout="constrained")
+    ax = figure.add_subplot()
+    _grouped_bars(ax, per_init, "weight_change", "W", mark_zero=False)
+    ax.set_ylabel("‖W_final − W_init‖ / ‖W_init‖")
+    ax.set_yscale("log")
+    ax.set_title("Relative change of each layer's weights")
+    ax.legend(fontsize="small")
+    return figure
+
+
+def _symmetry_figure(per_init: list[dict[str, Any]]) -> Figure:
+    figure = Figure(figsize=(7, 3.8), layout="constrained")
+    ax = figure.add_subplot()
+    _grouped_bars(ax, per_init, "symmetry_gap", "hidden layer ", mark_zero=True)
+    ax.set_ylabel("max |θ_j − θ_k| over hidden units")
+    ax.set_title("Do the hidden units differ after training?")
+    ax.legend(fontsize="small", loc="upper right")
+    return figure

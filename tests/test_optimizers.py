@@ -301,3 +301,33 @@ def test_reprs():
     )
     assert repr(Adam(0.01)) == "Adam(learning_rate=0.01)"
     assert repr(RMSProp(0.01)) == "RMSProp(learning_rate=0.01, rho=0.9)"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ffnn.Adam(1e-3),
+        lambda: ffnn.SGD(0.1, momentum=0.9),
+        lambda: ffnn.RMSProp(1e-3),
+    ],
+    ids=["adam", "momentum", "rmsprop"],
+)
+def test_state_of_a_silent_parameter_never_turns_subnormal(make):
+    """A parameter whose gradient stops decays its moments geometrically; they
+    must be flushed to zero before reaching the slow subnormal range."""
+    optimizer = make()
+    w = np.zeros(3, dtype=np.float32)
+    g = np.array([1e-3, 0.0, 5e-4], dtype=np.float32)
+    optimizer.step([w], [g], 1e-3)  # one real gradient, then silence
+    silent = np.zeros(3, dtype=np.float32)
+    tiny = np.finfo(np.float32).tiny
+    for _ in range(3000):
+        optimizer.step([w], [silent], 1e-3)
+        states = {
+            "adam": lambda: optimizer.m + optimizer.v,
+            "sgd": lambda: optimizer.velocity,
+            "rmsprop": lambda: optimizer.v,
+        }[optimizer.name]()
+        for state in states:
+            assert not np.any((state != 0) & (np.abs(state) < tiny))
+    assert np.isfinite(w).all()

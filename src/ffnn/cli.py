@@ -25,8 +25,7 @@ from rich.progress import (
 )
 
 from ffnn.activations import ACTIVATIONS
-from ffnn.config import TrainConfig
-from ffnn.datasets import DATASETS
+from ffnn.config import ALL_DATASETS, DATASET_PRESETS, TrainConfig
 from ffnn.experiments import list_studies, run_study
 from ffnn.initializers import INITIALIZERS
 from ffnn.network import Network
@@ -35,8 +34,6 @@ from ffnn.runs import run_config, write_run
 from ffnn.schedules import SCHEDULES
 from ffnn.serialization import load
 from ffnn.training import Callback, History, TrainingDivergedError
-
-DEFAULTS = TrainConfig()
 
 
 class ProgressBar(Callback):
@@ -84,9 +81,9 @@ def _hidden_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _batch_size(text: str) -> int | None:
+def _batch_size(text: str) -> int | str:
     if text.lower() in ("full", "none", "all"):
-        return None
+        return "full"
     try:
         value = int(text)
     except ValueError:
@@ -114,153 +111,177 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a network and write its model, metrics and plots",
         description=(
-            "Train a network on a synthetic 2-D data set. The defaults are the "
-            "notes' run: make_moons(200, noise=0.2), one tanh hidden layer of 3 "
-            "units, full-batch gradient descent on the summed loss with η = 0.01 "
-            "for 2000 epochs. Writes DIR/model.npz, DIR/metrics.json, "
-            "DIR/decision_boundary.png and DIR/loss.png."
+            "Train a network and write DIR/model.npz, DIR/metrics.json, DIR/loss.png "
+            "and, for 2-D data, DIR/decision_boundary.png; for images "
+            "DIR/confusion_matrix.png, DIR/misclassified.png and "
+            "DIR/first_layer_weights.png. The defaults are the notes' run: "
+            "make_moons(200, noise=0.2), one tanh hidden layer of 3 units, "
+            "full-batch gradient descent on the summed loss with η = 0.01 for 2000 "
+            "epochs. digits and mnist start from presets instead; options given "
+            "override them."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog=_presets_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    # options default to SUPPRESS so that only the ones given reach the config,
+    # on top of the data set's preset
+    quiet_default = {"default": argparse.SUPPRESS}
     data = train.add_argument_group("data")
     data.add_argument(
         "--dataset",
-        choices=_names(DATASETS),
-        default=DEFAULTS.dataset,
-        help="synthetic data set",
+        choices=_names(ALL_DATASETS),
+        **quiet_default,
+        help="data set (default: moons)",
     )
     data.add_argument(
         "--samples",
         type=int,
-        default=DEFAULTS.samples,
-        help="number of samples to generate",
+        **quiet_default,
+        help="samples to generate (default: 200), or the first N "
+        "training images of digits/mnist",
     )
     data.add_argument(
         "--noise",
         type=float,
-        default=None,
+        **quiet_default,
         help="noise level (default: the data set's own, 0.2 for moons)",
     )
     data.add_argument(
         "--seed",
         type=int,
-        default=DEFAULTS.seed,
-        help="seed for the data, the initial weights, shuffling, dropout",
+        **quiet_default,
+        help="seed for the data, the initial weights, shuffling and "
+        "dropout (default: 0)",
     )
     data.add_argument(
         "--test-fraction",
         type=float,
-        default=DEFAULTS.test_fraction,
-        help="share of the samples held out for testing; 0 trains on "
-        "all of them and tests on fresh samples (seed + 1)",
+        **quiet_default,
+        help="share of the samples held out for testing (default: 0, "
+        "which tests synthetic sets on fresh samples drawn with "
+        "seed + 1, and digits on 0.25 of its images)",
+    )
+    data.add_argument(
+        "--download",
+        action="store_true",
+        **quiet_default,
+        help="download MNIST into the cache folder if it is missing",
     )
     model = train.add_argument_group("network")
     model.add_argument(
         "--hidden",
         type=_hidden_sizes,
-        default=DEFAULTS.hidden,
-        help="hidden layer sizes, comma-separated (e.g. 3 or 64,32)",
+        **quiet_default,
+        help="hidden layer sizes, comma-separated, e.g. 3 or 64,32 (default: 3)",
     )
     model.add_argument(
         "--activation",
         choices=_names(ACTIVATIONS),
-        default=DEFAULTS.activation,
-        help="hidden-layer activation",
+        **quiet_default,
+        help="hidden-layer activation (default: tanh)",
     )
     model.add_argument(
         "--init",
         choices=_names(INITIALIZERS),
-        default=DEFAULTS.init,
-        help="weight initialiser (lecun_normal is N(0, 1/√n_in))",
+        **quiet_default,
+        help="weight initialiser; lecun_normal is the notes' "
+        "N(0, 1/√n_in) (default: lecun_normal)",
     )
     model.add_argument(
         "--dropout",
         type=float,
-        default=DEFAULTS.dropout,
-        help="dropout rate after each hidden layer",
+        **quiet_default,
+        help="dropout rate after each hidden layer (default: 0)",
     )
     model.add_argument(
         "--dtype",
         choices=["float64", "float32"],
-        default=DEFAULTS.dtype,
-        help="floating-point precision",
+        **quiet_default,
+        help="floating-point precision (default: float64)",
     )
     fit = train.add_argument_group("training")
     fit.add_argument(
         "--optimizer",
         choices=_names(OPTIMIZERS),
-        default=DEFAULTS.optimizer,
-        help="optimizer",
+        **quiet_default,
+        help="optimizer (default: sgd)",
     )
     fit.add_argument(
         "--lr",
         type=float,
-        default=DEFAULTS.learning_rate,
-        help="learning rate η (with --reduction sum the gradient is "
-        "summed over the batch: 0.01 on 200 samples = 2.0 with mean)",
+        dest="learning_rate",
+        **quiet_default,
+        help="learning rate η (default: 0.01 for sgd, 0.001 for adam "
+        "and rmsprop). With --reduction sum the gradient is summed "
+        "over the batch: 0.01 on 200 samples = 2.0 with mean",
     )
     fit.add_argument(
-        "--momentum", type=float, default=DEFAULTS.momentum, help="SGD momentum μ"
+        "--momentum", type=float, **quiet_default, help="SGD momentum μ (default: 0)"
     )
-    fit.add_argument("--nesterov", action="store_true", help="Nesterov momentum")
+    fit.add_argument(
+        "--nesterov", action="store_true", **quiet_default, help="Nesterov momentum"
+    )
     fit.add_argument(
         "--schedule",
         choices=_names(SCHEDULES),
-        default=DEFAULTS.schedule,
-        help="learning-rate schedule over epochs",
+        **quiet_default,
+        help="learning-rate schedule over epochs (default: constant)",
     )
     fit.add_argument(
         "--decay",
         type=float,
-        default=DEFAULTS.decay,
-        help="factor of the step or exponential schedule",
+        **quiet_default,
+        help="factor of the step or exponential schedule (default: 0.5)",
     )
     fit.add_argument(
         "--decay-every",
         type=int,
-        default=DEFAULTS.decay_every,
-        help="epochs between the step schedule's drops",
+        **quiet_default,
+        help="epochs between the step schedule's drops (default: 100)",
     )
     fit.add_argument(
         "--epochs",
         type=int,
-        default=DEFAULTS.epochs,
-        help="passes over the training data",
+        **quiet_default,
+        help="passes over the training data (default: 2000)",
     )
     fit.add_argument(
         "--batch-size",
         type=_batch_size,
-        default=None,
-        help="mini-batch size, or 'full' for full-batch gradient descent "
-        "(default: full)",
+        **quiet_default,
+        help="mini-batch size, or 'full' for full-batch gradient "
+        "descent (default: full)",
     )
     fit.add_argument(
         "--reduction",
         choices=["sum", "mean"],
-        default=DEFAULTS.reduction,
-        help="gradient of the summed loss (the notes') or of the mean",
+        **quiet_default,
+        help="gradient of the summed loss (the notes') or of the mean (default: sum)",
     )
     fit.add_argument(
         "--l2",
         type=float,
-        default=DEFAULTS.l2,
-        help="L2 strength λ: L = L0 + λ/(2n) Σ w²",
+        **quiet_default,
+        help="L2 strength λ: L = L0 + λ/(2n) Σ w² (default: 0)",
     )
     fit.add_argument(
-        "--l1", type=float, default=DEFAULTS.l1, help="L1 strength: adds λ₁/n Σ |w|"
+        "--l1",
+        type=float,
+        **quiet_default,
+        help="L1 strength: adds λ₁/n Σ |w| (default: 0)",
     )
     fit.add_argument(
         "--clip-norm",
         type=float,
-        default=None,
-        help="clip gradients to this global norm",
+        **quiet_default,
+        help="clip gradients to this global norm (default: no clipping)",
     )
     train.add_argument(
         "--out",
         type=Path,
         default=Path("ffnn-run"),
         metavar="DIR",
-        help="folder for model.npz, metrics.json and the plots",
+        help="folder for the model, metrics and plots (default: ffnn-run)",
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=_train)
@@ -427,32 +448,29 @@ def _experiment(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _presets_text() -> str:
+    lines = ["presets (options given on the command line override them):"]
+    for name, preset in DATASET_PRESETS.items():
+        values = ", ".join(f"{key}={_show(value)}" for key, value in preset.items())
+        lines.append(f"  {name}: {values}")
+    return "\n".join(lines)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+#: Namespace entries that are not TrainConfig fields
+_NOT_CONFIG = {"command", "handler", "out", "quiet"}
+
+
 def _train(args: argparse.Namespace, console: Console) -> int:
-    config = TrainConfig(
-        dataset=args.dataset,
-        samples=args.samples,
-        noise=args.noise,
-        seed=args.seed,
-        hidden=args.hidden,
-        activation=args.activation,
-        init=args.init,
-        optimizer=args.optimizer,
-        learning_rate=args.lr,
-        momentum=args.momentum,
-        nesterov=args.nesterov,
-        schedule=args.schedule,
-        decay=args.decay,
-        decay_every=args.decay_every,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        reduction=args.reduction,
-        l2=args.l2,
-        l1=args.l1,
-        dropout=args.dropout,
-        clip_norm=args.clip_norm,
-        test_fraction=args.test_fraction,
-        dtype=args.dtype,
-    )
+    given = {k: v for k, v in vars(args).items() if k not in _NOT_CONFIG}
+    if given.get("batch_size") == "full":
+        given["batch_size"] = None
+    config = TrainConfig.for_dataset(given.pop("dataset", "moons"), **given)
     callbacks = [] if args.quiet else [ProgressBar(console)]
     try:
         run = run_config(config, callbacks)

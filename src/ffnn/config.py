@@ -27,13 +27,50 @@ from ffnn.network import Network
 from ffnn.optimizers import OPTIMIZERS, SGD, Optimizer
 from ffnn.schedules import SCHEDULES, get_schedule
 
+#: data sets of images, with their own train/test split
+IMAGE_DATASETS = ("digits", "mnist")
+ALL_DATASETS = {
+    **{name: name for name in DATASETS},
+    **{name: name for name in IMAGE_DATASETS},
+}
+
+#: defaults that suit each image data set better than the notes' moons defaults
+DATASET_PRESETS: dict[str, dict[str, Any]] = {
+    "digits": {
+        "hidden": (64,),
+        "activation": "relu",
+        "init": "he_normal",
+        "optimizer": "adam",
+        "learning_rate": 1e-3,
+        "epochs": 50,
+        "batch_size": 32,
+        "reduction": "mean",
+    },
+    "mnist": {
+        "hidden": (100,),
+        "activation": "relu",
+        "init": "he_normal",
+        "optimizer": "adam",
+        "learning_rate": 2e-3,
+        "schedule": "exponential",
+        "decay": 0.75,
+        "epochs": 10,
+        "batch_size": 64,
+        "reduction": "mean",
+        "dtype": "float32",
+    },
+}
+
+#: learning rate of each optimizer when none is given
+DEFAULT_LEARNING_RATES = {"sgd": 0.01, "adam": 1e-3, "rmsprop": 1e-3}
+
 
 @dataclass
 class TrainConfig:
     """Everything that determines a training run; same config, same result."""
 
     dataset: str = "moons"
-    samples: int = 200
+    samples: int | None = None  # None: 200 for the synthetic sets, all for images
     noise: float | None = None  # None: the data set's own default (moons: 0.2)
     seed: int = 0
     hidden: tuple[int, ...] = (3,)
@@ -55,9 +92,10 @@ class TrainConfig:
     clip_norm: float | None = None
     test_fraction: float = 0.0
     dtype: str = "float64"
+    download: bool = False  # fetch MNIST into the cache when it is missing
 
     def __post_init__(self) -> None:
-        lookup(DATASETS, self.dataset, "dataset")
+        lookup(ALL_DATASETS, self.dataset, "dataset")
         lookup(ACTIVATIONS, self.activation, "activation")
         lookup(INITIALIZERS, self.init, "initializer")
         lookup(OPTIMIZERS, self.optimizer, "optimizer")
@@ -65,7 +103,8 @@ class TrainConfig:
         check_reduction(self.reduction)
         check_dtype(self.dtype)
         self.hidden = tuple(check_int(h, "hidden layer size") for h in self.hidden)
-        check_int(self.samples, "samples", minimum=2)
+        if self.samples is not None:
+            check_int(self.samples, "samples", minimum=2)
         check_int(self.epochs, "epochs")
         if self.batch_size is not None:
             check_int(self.batch_size, "batch_size")
@@ -78,6 +117,25 @@ class TrainConfig:
         check_fraction(self.test_fraction, "test_fraction")
         if self.clip_norm is not None:
             check_positive(self.clip_norm, "clip_norm")
+
+    @classmethod
+    def for_dataset(cls, dataset: str = "moons", **given: Any) -> TrainConfig:
+        """A config for ``dataset``: its preset (:data:`DATASET_PRESETS`; the
+        notes' settings for the synthetic sets) with the ``given`` values on top.
+
+        A different optimizer without a learning rate gets that optimizer's usual
+        one (:data:`DEFAULT_LEARNING_RATES`).
+        """
+        preset = DATASET_PRESETS.get(dataset, {})
+        values = {**preset, **given}
+        optimizer = values.get("optimizer", cls.optimizer)
+        if "learning_rate" not in given and optimizer != preset.get(
+            "optimizer", cls.optimizer
+        ):
+            values["learning_rate"] = lookup(
+                DEFAULT_LEARNING_RATES, optimizer, "optimizer"
+            )
+        return cls(dataset=dataset, **values)
 
     def make_network(self, n_inputs: int, n_classes: int) -> Network:
         """The configured network for ``n_inputs`` features and ``n_classes``."""

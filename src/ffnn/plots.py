@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from sklearn.metrics import confusion_matrix
 
 from ffnn._validation import check_int, check_X, check_y
 from ffnn.network import Network
@@ -158,6 +159,93 @@ def plot_loss_curves(
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize="small")
+    return figure
+
+
+def image_shape(n_features: int) -> tuple[int, int] | None:
+    """(side, side) when ``n_features`` is a square number of pixels, else None."""
+    side = round(float(np.sqrt(n_features)))
+    return (side, side) if side * side == n_features and side > 1 else None
+
+
+def plot_confusion_matrix(
+    net: Network, X: Any, y: Any, ax: Axes | None = None, title: str | None = None
+) -> Figure:
+    """Counts of (true class, predicted class) over ``(X, y)``, annotated."""
+    X = check_X(X, net.n_inputs)
+    y = check_y(y, X.shape[0])
+    classes = net.classes if net.classes is not None else np.arange(net.n_outputs)
+    matrix = confusion_matrix(y, net.predict(X), labels=classes)
+    figure, ax = _axes(ax, (6, 5.2))
+    image = ax.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=ax, shrink=0.8)
+    ticks = np.arange(len(classes))
+    ax.set_xticks(ticks, [str(c) for c in classes])
+    ax.set_yticks(ticks, [str(c) for c in classes])
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    threshold = matrix.max() / 2
+    for (i, j), count in np.ndenumerate(matrix):
+        if count:
+            ax.text(
+                j,
+                i,
+                str(count),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if count > threshold else "black",
+            )
+    accuracy = np.trace(matrix) / matrix.sum()
+    ax.set_title(title or f"Confusion matrix (accuracy {accuracy:.2%})")
+    return figure
+
+
+def plot_misclassified(
+    net: Network, X: Any, y: Any, shape: tuple[int, int], limit: int = 36
+) -> Figure:
+    """A grid of up to ``limit`` misclassified images, titled "true → predicted"."""
+    X = check_X(X, net.n_inputs)
+    y = check_y(y, X.shape[0])
+    predicted = net.predict(X)
+    wrong = np.flatnonzero(predicted != y)[: check_int(limit, "limit")]
+    columns = 6
+    rows = max(1, int(np.ceil(len(wrong) / columns)))
+    figure = Figure(figsize=(1.4 * columns, 1.55 * rows + 0.5), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    for ax, index in zip(axes.ravel(), wrong, strict=False):
+        ax.imshow(X[index].reshape(shape), cmap="gray_r")
+        ax.set_title(f"{y[index]} → {predicted[index]}", fontsize=9, color="#d62728")
+    total = int(np.sum(predicted != y))
+    figure.suptitle(f"Misclassified: {total} of {len(y)} (true → predicted)")
+    return figure
+
+
+def plot_first_layer_weights(
+    net: Network, shape: tuple[int, int], limit: int = 36
+) -> Figure:
+    """Each of the first ``limit`` first-layer units' weights as an image: the
+    pattern of pixels that excites (red) or inhibits (blue) the unit."""
+    W = net.weights[0]  # (n_pixels, n_hidden)
+    if W.shape[0] != shape[0] * shape[1]:
+        raise ValueError(
+            f"the first layer has {W.shape[0]} inputs, not an image of shape {shape}"
+        )
+    units = min(W.shape[1], check_int(limit, "limit"))
+    columns = 6
+    rows = int(np.ceil(units / columns))
+    figure = Figure(figsize=(1.4 * columns, 1.45 * rows + 0.5), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    for unit, ax in zip(range(units), axes.ravel(), strict=False):
+        image = W[:, unit].reshape(shape)
+        bound = np.abs(image).max() or 1.0
+        ax.imshow(image, cmap="RdBu_r", vmin=-bound, vmax=bound)
+        ax.set_title(f"unit {unit + 1}", fontsize=8)
+    figure.suptitle(f"First-layer weights ({units} of {W.shape[1]} units)")
     return figure
 
 

@@ -18,14 +18,22 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ffnn.config import TrainConfig
-from ffnn.datasets import load_dataset
+from ffnn.config import IMAGE_DATASETS, TrainConfig
+from ffnn.datasets import load_dataset, load_digits, load_mnist
 from ffnn.network import Network
-from ffnn.plots import plot_decision_boundary, plot_loss_curves, save_figure
+from ffnn.plots import (
+    image_shape,
+    plot_confusion_matrix,
+    plot_decision_boundary,
+    plot_first_layer_weights,
+    plot_loss_curves,
+    plot_misclassified,
+    save_figure,
+)
 from ffnn.training import Callback, History, evaluate, train
 
-#: the files :func:`write_run` writes
-RUN_FILES = ("model.npz", "metrics.json", "decision_boundary.png", "loss.png")
+#: samples generated for a synthetic set when the config names none
+SYNTHETIC_SAMPLES = 200
 
 
 @dataclass
@@ -60,23 +68,49 @@ class TrainingRun:
 def load_data(config: TrainConfig) -> tuple[np.ndarray, ...]:
     """Training and test arrays for ``config``, and a note on the test set.
 
-    With ``test_fraction > 0`` a stratified share of the generated samples is held
-    out. With 0 (the default) the model trains on all ``samples`` points, as the
-    notes do, and is tested on as many fresh points from the same generator
-    (seed + 1): a synthetic problem can always draw new data.
+    Synthetic sets: with ``test_fraction > 0`` a stratified share of the
+    generated samples is held out; with 0 (the default) the model trains on all
+    ``samples`` points (200 unless given), as the notes do, and is tested on as
+    many fresh points from the same generator (seed + 1): a synthetic problem can
+    always draw new data. Digits: a stratified ``test_fraction`` (default 0.25).
+    MNIST: its standard 10,000 test images; ``samples`` keeps the first training
+    images only.
     """
-    X, y = load_dataset(config.dataset, config.samples, config.noise, config.seed)
-    if config.test_fraction > 0:
+    if config.dataset == "digits":
+        fraction = config.test_fraction or 0.25
+        X_train, y_train, X_test, y_test = load_digits(
+            config.dtype, test_fraction=fraction, seed=config.seed
+        )
+        source = f"{fraction:g} of the 1797 digits, held out (stratified)"
+    elif config.dataset == "mnist":
+        if config.test_fraction:
+            raise ValueError("test_fraction: MNIST has its own test set; leave it 0")
+        X_train, y_train, X_test, y_test = load_mnist(
+            dtype=config.dtype, download=config.download
+        )
+        source = "the 10,000 MNIST test images"
+    elif config.test_fraction > 0:
+        X, y = load_dataset(
+            config.dataset,
+            config.samples or SYNTHETIC_SAMPLES,
+            config.noise,
+            config.seed,
+        )
         X_train, X_test, y_train, y_test = train_test_split(
             X, y, test_size=config.test_fraction, stratify=y, random_state=config.seed
         )
         source = f"{config.test_fraction:g} of the generated samples, held out"
     else:
-        X_train, y_train = X, y
-        X_test, y_test = load_dataset(
-            config.dataset, config.samples, config.noise, config.seed + 1
+        samples = config.samples or SYNTHETIC_SAMPLES
+        X_train, y_train = load_dataset(
+            config.dataset, samples, config.noise, config.seed
         )
-        source = f"{config.samples} fresh samples from the same generator (seed + 1)"
+        X_test, y_test = load_dataset(
+            config.dataset, samples, config.noise, config.seed + 1
+        )
+        source = f"{samples} fresh samples from the same generator (seed + 1)"
+    if config.samples is not None and config.dataset in IMAGE_DATASETS:
+        X_train, y_train = X_train[: config.samples], y_train[: config.samples]
     return X_train, y_train, X_test, y_test, source
 
 
@@ -106,13 +140,16 @@ def run_config(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> Train
 
 
 def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
-    """Write the model, metrics and the two figures into the folder ``out``.
+    """Write the model, metrics and figures into the folder ``out``.
 
-    Returns the path of each file, keyed by the names in :data:`RUN_FILES`.
+    Always ``model.npz``, ``metrics.json`` and ``loss.png``; for 2-D data the
+    decision boundary, for images a confusion matrix, a grid of misclassified
+    test images and the first layer's weights as images. Returns the path of
+    each file by name.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / name for name in RUN_FILES}
+    paths = {"model.npz": out / "model.npz", "metrics.json": out / "metrics.json"}
     run.network.save(paths["model.npz"])
     metrics = {
         "config": run.config.to_dict(),
@@ -122,12 +159,31 @@ def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
         "history": run.history.to_dict(),
     }
     paths["metrics.json"].write_text(json.dumps(json_safe(metrics), indent=2) + "\n")
-    figure = plot_decision_boundary(run.network, run.X_train, run.y_train)
-    save_figure(figure, paths["decision_boundary.png"])
-    figure = plot_loss_curves(
-        {"training loss": run.history}, title=_loss_title(run), validation_label="test"
-    )
-    save_figure(figure, paths["loss.png"])
+    figures = {
+        "loss.png": plot_loss_curves(
+            {"training loss": run.history},
+            title=_loss_title(run),
+            validation_label="test",
+        )
+    }
+    n_features = run.X_train.shape[1]
+    shape = image_shape(n_features)
+    if n_features == 2:
+        figures["decision_boundary.png"] = plot_decision_boundary(
+            run.network, run.X_train, run.y_train
+        )
+    elif shape is not None:
+        figures["confusion_matrix.png"] = plot_confusion_matrix(
+            run.network, run.X_test, run.y_test
+        )
+        figures["misclassified.png"] = plot_misclassified(
+            run.network, run.X_test, run.y_test, shape
+        )
+        figures["first_layer_weights.png"] = plot_first_layer_weights(
+            run.network, shape
+        )
+    for name, figure in figures.items():
+        paths[name] = save_figure(figure, out / name)
     return paths
 
 

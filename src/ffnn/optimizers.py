@@ -29,6 +29,14 @@ class Optimizer:
     def __init__(self, learning_rate: float | Schedule = 0.01) -> None:
         self.schedule = as_schedule(learning_rate)
         self._steps = 0
+        self._work: list[np.ndarray] | None = None
+
+    def _work_arrays(self, params: list[np.ndarray]) -> list[np.ndarray]:
+        """Scratch arrays shaped like ``params``, allocated on the first step."""
+        work = self._work
+        if work is None or len(work) != len(params) or work[0].shape != params[0].shape:
+            self._work = [np.empty_like(w) for w in params]
+        return self._work
 
     def _flush_subnormals(self, states: list[np.ndarray]) -> None:
         """Every :data:`FLUSH_EVERY` steps, zero state entries below
@@ -102,18 +110,25 @@ class SGD(Optimizer):
         self.velocity = None
 
     def step(self, params, grads, learning_rate):
+        work = self._work_arrays(params)
         if self.momentum == 0.0:
-            for w, g in zip(params, grads, strict=True):
-                w -= learning_rate * g
+            for w, g, scaled in zip(params, grads, work, strict=True):
+                np.multiply(g, learning_rate, out=scaled)  # η ∂L/∂w
+                w -= scaled
             return
         if self.velocity is None:
             self.velocity = [np.zeros_like(w) for w in params]
         mu = self.momentum
-        for w, g, velocity in zip(params, grads, self.velocity, strict=True):
+        for w, g, velocity, scaled in zip(
+            params, grads, self.velocity, work, strict=True
+        ):
+            np.multiply(g, learning_rate, out=scaled)  # η ∂L/∂w
             velocity *= mu
-            velocity -= learning_rate * g
+            velocity -= scaled  # velocity ← μ velocity − η ∂L/∂w
             if self.nesterov:
-                w += mu * velocity - learning_rate * g
+                scaled *= -1.0
+                scaled += mu * velocity  # μ velocity − η ∂L/∂w
+                w += scaled
             else:
                 w += velocity
         self._flush_subnormals(self.velocity)
@@ -175,12 +190,22 @@ class Adam(Optimizer):
         # fold both bias corrections into the step size: η √(1−β₂ᵗ) / (1−β₁ᵗ)
         step_size = learning_rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
         eps_hat = self.epsilon * np.sqrt(1.0 - b2**self.t)
-        for w, g, m, v in zip(params, grads, self.m, self.v, strict=True):
+        # every line below works in place: no allocation per step
+        for w, g, m, v, work in zip(
+            params, grads, self.m, self.v, self._work_arrays(params), strict=True
+        ):
             m *= b1
-            m += (1.0 - b1) * g
+            np.multiply(g, 1.0 - b1, out=work)
+            m += work  # m ← β₁ m + (1 − β₁) g
             v *= b2
-            v += (1.0 - b2) * (g * g)
-            w -= step_size * m / (np.sqrt(v) + eps_hat)
+            np.multiply(g, g, out=work)
+            work *= 1.0 - b2
+            v += work  # v ← β₂ v + (1 − β₂) g²
+            np.sqrt(v, out=work)
+            work += eps_hat
+            np.divide(m, work, out=work)
+            work *= step_size
+            w -= work  # w ← w − η_t m / (√v + ε̂)
         self._flush_subnormals(self.m + self.v)
 
     def config(self):
@@ -224,10 +249,18 @@ class RMSProp(Optimizer):
         if self.v is None:
             self.v = [np.zeros_like(w) for w in params]
         rho = self.rho
-        for w, g, v in zip(params, grads, self.v, strict=True):
+        for w, g, v, work in zip(
+            params, grads, self.v, self._work_arrays(params), strict=True
+        ):
             v *= rho
-            v += (1.0 - rho) * (g * g)
-            w -= learning_rate * g / (np.sqrt(v) + self.epsilon)
+            np.multiply(g, g, out=work)
+            work *= 1.0 - rho
+            v += work  # v ← ρ v + (1 − ρ) g²
+            np.sqrt(v, out=work)
+            work += self.epsilon
+            np.divide(g, work, out=work)
+            work *= learning_rate
+            w -= work  # w ← w − η g / (√v + ε)
         self._flush_subnormals(self.v)
 
     def config(self):

@@ -14,8 +14,8 @@ import pytest
 from ffnn.datasets import load_dataset
 from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
+from ffnn.experiments.run import _fold_data
 from ffnn.experiments.studies.cross_validation import TIE, choose
-from ffnn.experiments.sweep import _fold_data
 
 EPOCHS = 400  # the default 1000 gives the same checks in twice the time
 FOLDS = 5

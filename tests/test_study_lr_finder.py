@@ -13,11 +13,8 @@ from ffnn import SGD, Network, train
 from ffnn.datasets import make_moons
 from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
-from ffnn.experiments.studies.lr_finder import (
-    CSV_COLUMNS,
-    find_learning_rate,
-    learning_rate_range,
-)
+from ffnn.experiments.studies.lr_finder import CSV_COLUMNS
+from ffnn.lr_finder import find_learning_rate, learning_rate_range
 
 
 @pytest.fixture(scope="module")

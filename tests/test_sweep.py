@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ffnn.experiments import Experiment, run_experiment, run_seed
-from ffnn.experiments.sweep import execute
+from ffnn.experiments.executors import execute
 
 SMALL = {
     "samples": 60,

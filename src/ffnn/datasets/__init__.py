@@ -2,7 +2,8 @@
 scikit-learn's 8 × 8 digits and MNIST."""
 
 from ffnn.datasets.digits import load_digits
-from ffnn.datasets.mnist import load_mnist, read_idx
+from ffnn.datasets.idx import read_idx
+from ffnn.datasets.mnist import load_mnist
 from ffnn.datasets.synthetic import (
     DATASETS,
     load_dataset,

@@ -1,22 +1,21 @@
-"""MNIST: read IDX files, find them on disk, verify them, download them if asked.
+"""MNIST: find its IDX files on disk, verify them, download them if asked.
 
 The four standard files (gzipped or not) are looked up in ``$FFNN_DATA/mnist``
 and then in the user cache folder (``$XDG_CACHE_HOME/ffnn/mnist``, by default
 ``~/.cache/ffnn/mnist``). Each file is checked against the SHA-256 of its IDX
 content, so one table verifies a ``.gz`` file from any mirror (mirrors and
 re-compressed copies wrap the same bytes in different gzip streams) and an
-un-gzipped file alike. Nothing is fetched unless ``download=True``.
+un-gzipped file alike. Nothing is fetched unless ``download=True``. The IDX
+format itself is read by :mod:`ffnn.datasets.idx`.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import http.client
 import os
 import urllib.request
 import uuid
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -25,9 +24,7 @@ from typing import Any
 import numpy as np
 
 from ffnn._validation import check_dtype, check_positive
-
-# IDX magic number -> number of dimensions; both store unsigned bytes (type 0x08)
-IDX_NDIM = {0x00000801: 1, 0x00000803: 3}
+from ffnn.datasets.idx import _gunzip, _parse_idx, _read_content
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 TRAIN_LABELS = "train-labels-idx1-ubyte"
@@ -53,7 +50,6 @@ DEFAULT_MIRRORS = (
 
 IMAGE_SHAPE = (28, 28)
 N_CLASSES = 10
-GZIP_MAGIC = b"\x1f\x8b"
 CHUNK_BYTES = 1 << 16
 
 Progress = Callable[[str, int, int | None], None]
@@ -61,82 +57,6 @@ Progress = Callable[[str, int, int | None], None]
 
 class DownloadError(OSError):
     """Every mirror failed to deliver a file; the message lists each failure."""
-
-
-# ------------------------------------------------------------------------ IDX
-def _gunzip(data: bytes, source: str) -> bytes:
-    """``data`` decompressed when it is a gzip stream, else ``data`` itself."""
-    if not data.startswith(GZIP_MAGIC):  # IDX files start with two zero bytes
-        return data
-    try:
-        return gzip.decompress(data)
-    except (EOFError, OSError, zlib.error) as error:
-        raise ValueError(
-            f"{source}: not a valid gzip stream (truncated or corrupt): {error}"
-        ) from error
-
-
-def _read_content(path: Path) -> bytes:
-    """The IDX bytes of the file ``path``, gunzipped if need be."""
-    return _gunzip(path.read_bytes(), str(path))
-
-
-def _parse_idx(content: bytes, source: str) -> np.ndarray:
-    """Parse IDX bytes into a uint8 array; ``source`` names the file in errors."""
-    if len(content) < 4:
-        raise ValueError(
-            f"{source}: {len(content)} bytes is too short for an IDX header"
-        )
-    magic = int.from_bytes(content[:4], "big")
-    if magic not in IDX_NDIM:
-        raise ValueError(
-            f"{source}: bad IDX magic number 0x{magic:08x}; expected 0x00000801 "
-            "(uint8 labels, 1-D) or 0x00000803 (uint8 images, 3-D)"
-        )
-    ndim = IDX_NDIM[magic]
-    header_bytes = 4 + 4 * ndim
-    if len(content) < header_bytes:
-        raise ValueError(
-            f"{source}: truncated IDX header: {len(content)} bytes, "
-            f"expected {header_bytes}"
-        )
-    # dimension counts are big-endian uint32 after the magic number
-    shape = tuple(int(n) for n in np.frombuffer(content, ">u4", ndim, offset=4))
-    expected = int(np.prod(shape))
-    actual = len(content) - header_bytes
-    if actual != expected:
-        problem = "truncated" if actual < expected else "oversized"
-        raise ValueError(
-            f"{source}: {problem} IDX data: the header's shape {shape} needs "
-            f"{expected} bytes after the header, the file holds {actual}"
-        )
-    pixels = np.frombuffer(content, np.uint8, expected, offset=header_bytes)
-    return pixels.reshape(shape).copy()  # a writable array, not a view of bytes
-
-
-def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read an IDX file of unsigned bytes (MNIST's format), gzipped or not.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file. A gzip stream (as in ``train-images-idx3-ubyte.gz``) is
-        recognised by its content and decompressed.
-
-    Returns
-    -------
-    ndarray of uint8
-        Shape (n,) for a label file (magic 0x00000801) and (n, rows, cols) for an
-        image file (magic 0x00000803), as given by the header.
-
-    Raises
-    ------
-    ValueError
-        Naming the file, for another magic number, a broken gzip stream, or data
-        whose size is not the product of the header's dimensions.
-    """
-    path = Path(path)
-    return _parse_idx(_read_content(path), str(path))
 
 
 def _check_sha256(content: bytes, expected: str, source: str) -> None:

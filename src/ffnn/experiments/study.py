@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
-from ffnn.experiments.sweep import RunResult, SweepResult, run_experiment
+from ffnn.experiments.results import SweepResult, run_experiment
+from ffnn.experiments.run import RunResult
 from ffnn.plots import plot_loss_curves, save_figure
 from ffnn.runs import json_safe
 

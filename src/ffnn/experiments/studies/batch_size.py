@@ -22,8 +22,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ffnn.experiments.report import Report, format_value
+from ffnn.experiments.results import SweepResult
+from ffnn.experiments.run import RunResult
 from ffnn.experiments.study import Study, StudyOutput, first_repeat
-from ffnn.experiments.sweep import RunResult, SweepResult
 from ffnn.runs import load_data
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ffnn.datasets import load_dataset
-from ffnn.experiments.sweep import RunResult
+from ffnn.experiments.run import RunResult
 from ffnn.plots import plot_decision_boundary
 from ffnn.runs import load_data
 

@@ -28,8 +28,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ffnn.experiments.report import Report, format_value
+from ffnn.experiments.results import SweepResult
+from ffnn.experiments.run import RunResult, run_one
 from ffnn.experiments.study import Study, StudyOutput, describe_point
-from ffnn.experiments.sweep import RunResult, SweepResult, run_one
 from ffnn.plots import plot_decision_boundary
 from ffnn.runs import load_data
 

@@ -25,8 +25,9 @@ from matplotlib.figure import Figure
 
 from ffnn._validation import check_positive
 from ffnn.experiments.report import Report, format_value
+from ffnn.experiments.results import SweepResult
+from ffnn.experiments.run import RunResult
 from ffnn.experiments.study import Progress, Study, StudyOutput
-from ffnn.experiments.sweep import RunResult, SweepResult
 from ffnn.plots import plot_loss_curves
 
 #: grid keys the depth study knows how to group by

@@ -24,12 +24,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ffnn.experiments.report import Report, format_value
+from ffnn.experiments.results import SweepResult
+from ffnn.experiments.run import RunResult
 from ffnn.experiments.studies.boundary_grid import (
     decision_boundary_grid,
     training_points,
 )
 from ffnn.experiments.study import Progress, Study, StudyOutput, first_repeat
-from ffnn.experiments.sweep import RunResult, SweepResult
 from ffnn.plots import plot_loss_curves
 
 METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")

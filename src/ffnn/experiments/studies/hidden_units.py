@@ -20,9 +20,10 @@ from matplotlib.figure import Figure
 
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
+from ffnn.experiments.results import SweepResult
+from ffnn.experiments.run import RunResult
 from ffnn.experiments.studies.boundary_grid import decision_boundary_grid
 from ffnn.experiments.study import Progress, Study, StudyOutput, first_repeat
-from ffnn.experiments.sweep import RunResult, SweepResult
 
 
 class HiddenUnitsStudy(Study):

@@ -10,13 +10,13 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ffnn.experiments.report import Report, format_value
+from ffnn.experiments.results import SweepResult
 from ffnn.experiments.study import (
     Study,
     StudyOutput,
     first_repeat,
     loss_curves_by_point,
 )
-from ffnn.experiments.sweep import SweepResult
 
 
 class LearningRateStudy(Study):

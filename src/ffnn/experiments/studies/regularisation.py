@@ -31,6 +31,8 @@ from matplotlib.ticker import FormatStrFormatter
 from ffnn.config import TrainConfig
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
+from ffnn.experiments.results import SweepResult
+from ffnn.experiments.run import RunResult
 from ffnn.experiments.studies.boundary_grid import (
     decision_boundary_grid,
     training_points,
@@ -42,7 +44,6 @@ from ffnn.experiments.study import (
     first_repeat,
     summarise_points,
 )
-from ffnn.experiments.sweep import RunResult, SweepResult
 
 METRICS = (
     "train_loss",

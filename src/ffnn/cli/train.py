@@ -1,20 +1,13 @@
-"""The ``ffnn`` command: ``ffnn train``, ``ffnn predict``, ``ffnn experiment``.
-
-A thin shell over the Python API: options become a :class:`TrainConfig`,
-:func:`ffnn.runs.run_config` trains, :func:`ffnn.runs.write_run` writes the files.
-"""
+"""``ffnn train``: options become a :class:`TrainConfig` on top of the data set's
+preset, :func:`ffnn.runs.run_config` trains, :func:`ffnn.runs.write_run` writes
+the model, metrics and plots; a Rich progress bar shows the live loss."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-import tomllib
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -26,14 +19,11 @@ from rich.progress import (
 
 from ffnn.activations import ACTIVATIONS
 from ffnn.config import ALL_DATASETS, DATASET_PRESETS, TrainConfig
-from ffnn.experiments import list_studies, run_study
 from ffnn.initializers import INITIALIZERS
-from ffnn.network import Network
 from ffnn.optimizers import OPTIMIZERS
 from ffnn.runs import run_config, write_run
 from ffnn.schedules import SCHEDULES
-from ffnn.serialization import load
-from ffnn.training import Callback, History, TrainingDivergedError
+from ffnn.training import Callback, History
 
 
 class ProgressBar(Callback):
@@ -99,14 +89,8 @@ def _names(registry) -> list[str]:
     return sorted(registry)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``ffnn`` command."""
-    parser = argparse.ArgumentParser(
-        prog="ffnn",
-        description="Train and use feedforward neural networks (NumPy, from scratch).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add the ``train`` command to the ``ffnn`` subparsers."""
     train = commands.add_parser(
         "train",
         help="train a network and write its model, metrics and plots",
@@ -286,167 +270,6 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=_train)
 
-    predict = commands.add_parser(
-        "predict",
-        help="predict the classes of the rows of a CSV file",
-        description=(
-            "Read INPUT.csv (one sample per row, comma-separated features, an "
-            "optional header row) and print or write each row's predicted class."
-        ),
-    )
-    predict.add_argument("model", type=Path, help="model file written by ffnn train")
-    predict.add_argument("input", type=Path, metavar="INPUT.csv", help="samples")
-    predict.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        default=None,
-        help="write the predictions to this CSV file instead",
-    )
-    predict.add_argument(
-        "--proba", action="store_true", help="also give the probability of each class"
-    )
-    predict.set_defaults(handler=_predict)
-
-    experiment = commands.add_parser(
-        "experiment",
-        help="run one of the notes' studies, or a sweep from a TOML file",
-        description=(
-            "Run a study and write its figures, results table (runs.csv, "
-            "epochs.csv, results.json), summary.json and a self-contained "
-            "report.html into DIR. NAME is a built-in study ("
-            + ", ".join(list_studies())
-            + "), 'run CONFIG.toml' for a sweep of your own, or 'list'."
-        ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    experiment.add_argument(
-        "study",
-        metavar="NAME",
-        choices=[*list_studies(), "run", "list"],
-        help="built-in study, 'run' or 'list'",
-    )
-    experiment.add_argument(
-        "config",
-        nargs="?",
-        type=Path,
-        metavar="CONFIG.toml",
-        help="experiment file (with 'run')",
-    )
-    experiment.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="output folder (default: experiments/NAME)",
-    )
-    experiment.add_argument(
-        "--n-jobs",
-        type=int,
-        default=1,
-        help="local processes running the sweep in parallel",
-    )
-    experiment.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="Dask scheduler, e.g. tcp://host:8786 (needs ffnn[distributed])",
-    )
-    experiment.add_argument(
-        "--repeats", type=int, default=None, help="override the number of repeats"
-    )
-    experiment.add_argument(
-        "--seed", type=int, default=None, help="override the base seed"
-    )
-    experiment.add_argument(
-        "--epochs", type=int, default=None, help="override the epochs of every run"
-    )
-    experiment.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a base value (e.g. hidden=[5]) or a study "
-        "option (study.spike_threshold=0.05); repeatable",
-    )
-    experiment.add_argument("--quiet", action="store_true", help="no progress bar")
-    experiment.set_defaults(handler=_experiment)
-    return parser
-
-
-def _parse_assignment(text: str) -> tuple[str, object]:
-    """'key=value' with a TOML value (numbers, strings, booleans, lists)."""
-    key, sep, value = text.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        raise ValueError(f"--set takes KEY=VALUE, got {text!r}")
-    try:
-        parsed = tomllib.loads(f"value = {value.strip()}")["value"]
-    except tomllib.TOMLDecodeError:
-        parsed = value.strip()  # a bare word such as relu
-    return key, parsed
-
-
-def _experiment(args: argparse.Namespace, console: Console) -> int:
-    if args.study == "list":
-        for name in list_studies():
-            console.print(name, markup=False)
-        return 0
-    if args.study == "run":
-        if args.config is None:
-            raise ValueError("ffnn experiment run needs a CONFIG.toml file")
-        target = args.config
-    else:
-        if args.config is not None:
-            raise ValueError(
-                f"a CONFIG.toml file is only taken by 'run', not by {args.study!r}"
-            )
-        target = args.study
-    base: dict[str, object] = {}
-    options: dict[str, object] = {}
-    if args.epochs is not None:
-        base["epochs"] = args.epochs
-    for assignment in args.set:
-        key, value = _parse_assignment(assignment)
-        if key.startswith("study."):
-            options[key.removeprefix("study.")] = value
-        else:
-            base[key.removeprefix("base.")] = value
-    overrides = {"repeats": args.repeats, "seed": args.seed}
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    if base:
-        overrides["base"] = base
-    if options:
-        overrides["options"] = options
-    name = Path(target).stem if args.study == "run" else args.study
-    out = args.out if args.out is not None else Path("experiments") / name
-    with Progress(
-        TextColumn("[bold]runs"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=args.quiet,
-    ) as bar:
-        task = bar.add_task("runs", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        output = run_study(
-            str(target),
-            out,
-            n_jobs=args.n_jobs,
-            scheduler=args.scheduler,
-            progress=progress,
-            **overrides,
-        )
-    console.print(
-        f"wrote {len(output.files)} files to {out}; open {output.files['report.html']}",
-        markup=False,
-    )
-    return 0
-
 
 def _presets_text() -> str:
     lines = ["presets (options given on the command line override them):"]
@@ -492,73 +315,3 @@ def _train(args: argparse.Namespace, console: Console) -> int:
         "wrote " + ", ".join(str(path) for path in paths.values()), markup=False
     )
     return 0
-
-
-def read_csv(path: Path, n_features: int) -> np.ndarray:
-    """Rows of comma-separated numbers, skipping one header row if present."""
-    if not path.is_file():
-        raise FileNotFoundError(f"no input file at {path}")
-    lines = [line for line in path.read_text().splitlines() if line.strip()]
-    if not lines:
-        raise ValueError(f"{path} has no rows")
-    try:
-        [float(cell) for cell in lines[0].split(",")]
-    except ValueError:
-        lines = lines[1:]  # a header row
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        cells = line.split(",")
-        if len(cells) != n_features:
-            raise ValueError(
-                f"{path}: row {number} has {len(cells)} values, the model expects "
-                f"{n_features}"
-            )
-        try:
-            rows.append([float(cell) for cell in cells])
-        except ValueError:
-            raise ValueError(
-                f"{path}: row {number} is not all numbers: {line!r}"
-            ) from None
-    if not rows:
-        raise ValueError(f"{path} has a header but no rows")
-    return np.array(rows)
-
-
-def _predict(args: argparse.Namespace, console: Console) -> int:
-    net: Network = load(args.model)
-    X = read_csv(args.input, net.n_inputs)
-    labels = net.predict(X)
-    header = ["prediction"]
-    columns = [labels.astype(str)]
-    if args.proba:
-        classes = net.classes if net.classes is not None else np.arange(net.n_outputs)
-        header += [f"p_{label}" for label in classes]
-        columns += [np.char.mod("%.6f", column) for column in net.predict_proba(X).T]
-    lines = [",".join(header)] + [",".join(row) for row in zip(*columns, strict=True)]
-    text = "\n".join(lines) + "\n"
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text)
-        console.print(f"wrote {len(labels)} predictions to {args.output}")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``ffnn`` console script; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    errors = Console(stderr=True)
-    try:
-        return args.handler(args, Console(highlight=False))
-    except TrainingDivergedError as error:
-        errors.print(f"[red]error:[/red] {escape(str(error))}")
-        return 3
-    except (ValueError, TypeError, FileNotFoundError) as error:
-        errors.print(f"[red]error:[/red] {escape(str(error))}")
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,90 @@
+"""``ffnn predict``: read a CSV of samples and print or write each row's
+predicted class (and, with ``--proba``, its class probabilities)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+
+from ffnn.network import Network
+from ffnn.serialization import load
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """Add the ``predict`` command to the ``ffnn`` subparsers."""
+    predict = commands.add_parser(
+        "predict",
+        help="predict the classes of the rows of a CSV file",
+        description=(
+            "Read INPUT.csv (one sample per row, comma-separated features, an "
+            "optional header row) and print or write each row's predicted class."
+        ),
+    )
+    predict.add_argument("model", type=Path, help="model file written by ffnn train")
+    predict.add_argument("input", type=Path, metavar="INPUT.csv", help="samples")
+    predict.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=None,
+        help="write the predictions to this CSV file instead",
+    )
+    predict.add_argument(
+        "--proba", action="store_true", help="also give the probability of each class"
+    )
+    predict.set_defaults(handler=_predict)
+
+
+def read_csv(path: Path, n_features: int) -> np.ndarray:
+    """Rows of comma-separated numbers, skipping one header row if present."""
+    if not path.is_file():
+        raise FileNotFoundError(f"no input file at {path}")
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    if not lines:
+        raise ValueError(f"{path} has no rows")
+    try:
+        [float(cell) for cell in lines[0].split(",")]
+    except ValueError:
+        lines = lines[1:]  # a header row
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        cells = line.split(",")
+        if len(cells) != n_features:
+            raise ValueError(
+                f"{path}: row {number} has {len(cells)} values, the model expects "
+                f"{n_features}"
+            )
+        try:
+            rows.append([float(cell) for cell in cells])
+        except ValueError:
+            raise ValueError(
+                f"{path}: row {number} is not all numbers: {line!r}"
+            ) from None
+    if not rows:
+        raise ValueError(f"{path} has a header but no rows")
+    return np.array(rows)
+
+
+def _predict(args: argparse.Namespace, console: Console) -> int:
+    net: Network = load(args.model)
+    X = read_csv(args.input, net.n_inputs)
+    labels = net.predict(X)
+    header = ["prediction"]
+    columns = [labels.astype(str)]
+    if args.proba:
+        classes = net.classes if net.classes is not None else np.arange(net.n_outputs)
+        header += [f"p_{label}" for label in classes]
+        columns += [np.char.mod("%.6f", column) for column in net.predict_proba(X).T]
+    lines = [",".join(header)] + [",".join(row) for row in zip(*columns, strict=True)]
+    text = "\n".join(lines) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text)
+        console.print(f"wrote {len(labels)} predictions to {args.output}")
+    return 0

@@ -10,7 +10,7 @@ ifneq ($(wildcard $(SHARED_DATA)),)
 export FFNN_DATA ?= $(SHARED_DATA)
 endif
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	touch $@
+
 demo: $(VENV)/.installed
 	$(BIN)/ffnn train --out $(DEMO_OUT)
 
@@ -33,6 +37,12 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
+
+# comparison tables against plain NumPy, scikit-learn and PyTorch (benchmarks/README.md)
+bench: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/tiny.py
+	$(BIN)/python benchmarks/mnist.py
+	$(BIN)/python benchmarks/larger.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

@@ -17,8 +17,9 @@ small and the cost of a NumPy call dominates:
   :meth:`ffnn.network.Network._pack`), so the optimizer makes one update.
 
 The gradient of the first layer's input is never computed. Buffers that meet
-in elementwise calls are laid out column-major ("F" order) so that the view
-``A = [A 1][:, :h]`` is contiguous.
+in elementwise calls are laid out column-major ("F" order): the view
+``A = [A 1][:, :h]`` is then contiguous, and the softmax's reductions over the
+classes of each row are fast.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class _Pass:
         d, k = net.n_inputs, net.n_outputs
         self.net, self.m, self.c2, self.c1 = net, m, c2, c1
         self.scale = 1.0 / m if reduction == "mean" else None
-        self.Y = np.zeros((m, k), dtype=dtype)  # one-hot targets
+        self.Y = np.zeros((m, k), dtype=dtype, order="F")  # one-hot targets
         self.forward: list[ForwardOp] = []
         self.backward: list[BackwardOp] = []
         if fold_input:
@@ -105,10 +106,9 @@ class _Pass:
         deltas: list[np.ndarray] = []  # ∂L/∂Z of each Dense layer's output
         for index, (dense, activation, dropout) in enumerate(groups):
             last = index == len(groups) - 1
-            order = "C" if last else "F"
-            Z = np.empty((m, dense.n_out), dtype=dtype, order=order)
+            Z = np.empty((m, dense.n_out), dtype=dtype, order="F")
             self.forward.append(_dense_forward(dense, inp, inp_aug, Z))
-            deltas.append(np.empty((m, dense.n_out), dtype=dtype))
+            deltas.append(np.empty((m, dense.n_out), dtype=dtype, order="F"))
             self.backward.insert(
                 0, _dense_backward(dense, inp, inp_aug, index > 0, deltas, index)
             )
@@ -138,7 +138,7 @@ class _Pass:
                 self.backward.insert(0, op)
             inp, inp_aug = A, A_aug
         self.deltas = deltas
-        self.S = np.empty((m, k), dtype=dtype)  # shifted logits
+        self.S = np.empty((m, k), dtype=dtype, order="F")  # shifted logits
         self.row = np.empty((m, 1), dtype=dtype)
 
     def run(self, rng: np.random.Generator) -> float:
@@ -147,13 +147,16 @@ class _Pass:
         for op in self.forward:
             op(rng)
         Z, S, P, Y, row = self.logits, self.S, self.deltas[-1], self.Y, self.row
-        np.max(Z, axis=1, keepdims=True, out=row)
+        # row reductions over the k classes run fast on column-major arrays
+        np.maximum.reduce(Z, axis=1, keepdims=True, out=row)
         np.subtract(Z, row, out=S)  # S = Z − max_k Z ≤ 0: exp never overflows
         np.exp(S, out=P)
-        np.sum(P, axis=1, keepdims=True, out=row)
+        np.add.reduce(P, axis=1, keepdims=True, out=row)
         P /= row  # ŷ = softmax(Z)
         np.log(row, out=row)
-        loss = float(row.sum()) - float(np.vdot(Y, S))  # Σ log Σ e^S − ⟨Y, S⟩
+        # Σ log Σ e^S − ⟨Y, S⟩; the transposes are C-contiguous, so vdot copies
+        # nothing
+        loss = float(row.sum()) - float(np.vdot(Y.T, S.T))
         np.subtract(P, Y, out=P)  # delta = ŷ − y, the fused softmax/CE gradient
         if self.scale is not None:
             P *= self.scale

@@ -11,6 +11,7 @@ the mean's, so the notes' η = 0.01 on 200 samples equals η = 2.0 with the mean
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -188,8 +189,10 @@ class Adam(Optimizer):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         # fold both bias corrections into the step size: η √(1−β₂ᵗ) / (1−β₁ᵗ)
-        step_size = learning_rate * np.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
-        eps_hat = self.epsilon * np.sqrt(1.0 - b2**self.t)
+        # Python floats: a NumPy float64 scalar would run float32 arrays through
+        # the float64 loop with casting, several times slower
+        step_size = learning_rate * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
+        eps_hat = self.epsilon * math.sqrt(1.0 - b2**self.t)
         # every line below works in place: no allocation per step
         for w, g, m, v, work in zip(
             params, grads, self.m, self.v, self._work_arrays(params), strict=True

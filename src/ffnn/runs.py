@@ -114,12 +114,17 @@ def load_data(config: TrainConfig) -> tuple[np.ndarray, ...]:
     return X_train, y_train, X_test, y_test, source
 
 
-def run_config(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> TrainingRun:
-    """Generate the data, build the network and optimizer, and train."""
-    X_train, y_train, X_test, y_test, source = load_data(config)
-    n_classes = len(np.unique(np.concatenate([y_train, y_test])))
-    network = config.make_network(X_train.shape[1], n_classes)
-    history = train(
+def train_as_configured(
+    config: TrainConfig,
+    network: Network,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    callbacks: Sequence[Callback] = (),
+) -> History:
+    """:func:`ffnn.train` with the optimizer, schedule, batches, penalties and seed
+    that ``config`` names."""
+    return train(
         network,
         X_train,
         y_train,
@@ -131,8 +136,18 @@ def run_config(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> Train
         l1=config.l1,
         seed=config.seed,
         clip_norm=config.clip_norm,
-        validation_data=(X_test, y_test),
+        validation_data=validation_data,
         callbacks=callbacks,
+    )
+
+
+def run_config(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> TrainingRun:
+    """Generate the data, build the network and optimizer, and train."""
+    X_train, y_train, X_test, y_test, source = load_data(config)
+    n_classes = len(np.unique(np.concatenate([y_train, y_test])))
+    network = config.make_network(X_train.shape[1], n_classes)
+    history = train_as_configured(
+        config, network, X_train, y_train, (X_test, y_test), callbacks
     )
     return TrainingRun(
         config, network, history, X_train, y_train, X_test, y_test, source

@@ -15,8 +15,8 @@ from ffnn.config import TrainConfig
 from ffnn.experiments.diagnostics import Diagnostics
 from ffnn.experiments.sweep import RunSpec
 from ffnn.network import Network
-from ffnn.runs import load_data
-from ffnn.training import History, TrainingDivergedError, evaluate, train
+from ffnn.runs import load_data, train_as_configured
+from ffnn.training import History, TrainingDivergedError, evaluate
 
 
 @dataclass
@@ -67,20 +67,8 @@ def run_one(spec: RunSpec) -> RunResult:
         callbacks = [Diagnostics(X_train)] if spec.diagnostics else []
         diverged_epoch = None
         try:
-            history = train(
-                network,
-                X_train,
-                y_train,
-                optimizer=config.make_optimizer(),
-                epochs=config.epochs,
-                batch_size=config.batch_size,
-                reduction=config.reduction,
-                alpha=config.l2,
-                l1=config.l1,
-                seed=config.seed,
-                clip_norm=config.clip_norm,
-                validation_data=(X_test, y_test),
-                callbacks=callbacks,
+            history = train_as_configured(
+                config, network, X_train, y_train, (X_test, y_test), callbacks
             )
         except TrainingDivergedError as error:
             history = error.history

@@ -32,11 +32,11 @@ demo: $(VENV)/.installed
 	$(BIN)/ffnn train --out $(DEMO_OUT)
 
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 
 # comparison tables against plain NumPy, scikit-learn and PyTorch (benchmarks/README.md)
 bench: $(VENV)/.installed-bench

@@ -3,7 +3,6 @@ equal epochs and at equal wall-clock time."""
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from types import SimpleNamespace
@@ -14,6 +13,7 @@ from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.batch_size import label, loss_at_time
 from ffnn.training import History
+from study_helpers import read_csv, refused_runs, report_with_figures, with_changes
 
 EPOCHS = 200  # the default 1000 takes ~10 s; 200 keeps every ordering below
 
@@ -100,21 +100,16 @@ def test_labels_name_the_full_batch():
 
 def test_files_and_report_carry_the_measured_numbers(study):
     out = study.out
-    for name in ("loss_curves.png", "epoch_cost.png"):
-        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 2
+    report = report_with_figures(out, ("loss_curves.png", "epoch_cost.png"))
     summary = json.loads((out / "summary.json").read_text())
     for entry in summary["batch_sizes"]:
         assert f"in {format_value(1000 * entry['seconds_per_epoch'])} ms" in report
         assert f"training loss is {format_value(entry['final_loss'])}" in report
         assert f"it was {format_value(entry['loss_at_time'])}" in report
     assert f"At equal time ({format_value(summary['compare_seconds'])} s)" in report
-    with (out / "runs.csv").open() as file:
-        rows = list(csv.DictReader(file))
+    rows = read_csv(out / "runs.csv")
     assert [row["batch_size"] for row in rows] == ["200", "32", "1"]
-    with (out / "epochs.csv").open() as file:
-        epochs = list(csv.DictReader(file))
+    epochs = read_csv(out / "epochs.csv")
     assert len(epochs) == 3 * EPOCHS and "time" in epochs[0]
 
 
@@ -144,11 +139,4 @@ def test_bad_setups_are_named(tmp_path, changes, message):
         "base": {"epochs": 2, "reduction": "mean", "learning_rate": 0.5},
         "grid": {"batch_size": [200, 1]},
     }
-    for section, values in changes.items():
-        if section == "grid":
-            document["grid"] = values
-        else:
-            document.setdefault(section, {}).update(values)
-    spec = parse_experiment(document)
-    with pytest.raises(ValueError, match=message):
-        run_study(spec, tmp_path)
+    refused_runs(parse_experiment(with_changes(document, changes)), tmp_path, message)

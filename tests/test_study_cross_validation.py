@@ -3,7 +3,6 @@ of the best one."""
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections import defaultdict
@@ -16,6 +15,7 @@ from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
 from ffnn.experiments.run import _fold_data
 from ffnn.experiments.studies.cross_validation import TIE, choose
+from study_helpers import read_csv, report_with_figures, with_changes
 
 EPOCHS = 400  # the default 1000 gives the same checks in twice the time
 FOLDS = 5
@@ -28,10 +28,8 @@ def study(tmp_path_factory):
 
 
 def runs_by_pair(study) -> dict[tuple, list[dict]]:
-    with (study.out / "runs.csv").open() as file:
-        rows = list(csv.DictReader(file))
     pairs = defaultdict(list)
-    for row in rows:
+    for row in read_csv(study.out / "runs.csv"):
         pairs[(float(row["learning_rate"]), float(row["l2"]))].append(row)
     return pairs
 
@@ -49,8 +47,7 @@ def test_every_pair_has_one_result_per_fold(study):
 
 def test_the_table_is_the_mean_and_std_of_the_held_out_folds(study):
     pairs = runs_by_pair(study)
-    with (study.out / "cv_table.csv").open() as file:
-        table = list(csv.DictReader(file))
+    table = read_csv(study.out / "cv_table.csv")
     assert len(table) == 12
     for row in table:
         runs = pairs[(float(row["learning_rate"]), float(row["l2"]))]
@@ -143,10 +140,7 @@ def test_choose_breaks_ties_by_loss_and_skips_diverged_pairs():
 
 def test_refit_and_report_carry_the_measured_numbers(study):
     out = study.out
-    for name in ("cv_heatmap.png", "refit_decision_boundary.png"):
-        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 2
+    report = report_with_figures(out, ("cv_heatmap.png", "refit_decision_boundary.png"))
     summary = json.loads((out / "summary.json").read_text())
     chosen = summary["chosen"]
     assert (
@@ -173,11 +167,7 @@ def test_bad_setups_are_named(tmp_path, changes, message):
         "base": {"epochs": 2},
         "grid": {"learning_rate": [0.1], "l2": [0.0]},
     }
-    for section, values in changes.items():
-        if section == "grid":
-            document["grid"] = values
-        else:
-            document[section].update(values)
+    document = with_changes(document, changes)
     document["experiment"] = {
         k: v for k, v in document["experiment"].items() if v is not None
     }

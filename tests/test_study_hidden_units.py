@@ -4,16 +4,11 @@ with the width, and the report states the gap of every width."""
 
 from __future__ import annotations
 
-import csv
-import html
 import itertools
-import json
-import re
 
 import numpy as np
 import pytest
 
-from ffnn.experiments import run_study
 from ffnn.experiments.config_file import (
     builtin_config_path,
     load_experiment_file,
@@ -21,9 +16,9 @@ from ffnn.experiments.config_file import (
 )
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.hidden_units import summarise, width_of
+from study_helpers import reading, refused_runs, report_with_figures, run_shipped
 
 FIGURES = ("decision_boundaries.png", "accuracy_vs_width.png")
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDTHS = [1, 2, 3, 5, 10, 20, 50]
 
 
@@ -31,12 +26,7 @@ WIDTHS = [1, 2, 3, 5, 10, 20, 50]
 def default(tmp_path_factory):
     """The study run on its shipped configuration (two processes; a sweep gives
     the same bits in every executor)."""
-    out = tmp_path_factory.mktemp("hidden-units")
-    output = run_study("hidden-units", out, n_jobs=2)
-    summary = json.loads((out / "summary.json").read_text())
-    with (out / "runs.csv").open() as file:
-        runs = list(csv.DictReader(file))
-    return output, summary, runs
+    return run_shipped("hidden-units", tmp_path_factory.mktemp("hidden-units"))
 
 
 def shipped():
@@ -92,10 +82,7 @@ def test_summary_holds_per_width_means_stds_and_gaps(default):
 
 def test_report_states_the_gap_of_every_width(default):
     output, summary, _ = default
-    page = (output.out / "report.html").read_text(encoding="utf-8")
-    match = re.search(r'<div class="reading"><p>(.*?)</p></div>', page, re.S)
-    assert match is not None, "report has no reading"
-    text = html.unescape(match.group(1))
+    text = reading(output.out)
     for entry in summary["widths"]:
         units = f"{entry['width']} hidden unit{'' if entry['width'] == 1 else 's'}"
         assert (
@@ -111,11 +98,7 @@ def test_report_states_the_gap_of_every_width(default):
 
 def test_files_tables_and_embedded_figures(default):
     output, _, runs = default
-    out = output.out
-    for name in FIGURES:
-        assert (out / name).read_bytes()[:8] == PNG_SIGNATURE, name
-    page = (out / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == len(FIGURES)
+    report_with_figures(output.out, FIGURES)
     assert len(runs) == len(WIDTHS) * shipped().experiment.repeats
     # paired repeats: every width of one repeat starts from the same seed
     for repeat in {r["repeat"] for r in runs}:
@@ -145,10 +128,7 @@ def test_a_grid_that_is_not_a_width_sweep_fails_before_any_run(tmp_path, grid, m
         "grid": grid,
     }
     spec = parse_experiment(document, "bad.toml")
-    finished = []
-    with pytest.raises(ValueError, match=message):
-        run_study(spec, tmp_path, progress=lambda done, total: finished.append(done))
-    assert finished == []
+    assert refused_runs(spec, tmp_path, message) == []
 
 
 def test_summarise_names_the_widths_where_train_accuracy_falls():

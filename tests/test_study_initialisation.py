@@ -3,7 +3,6 @@ initialiser (part B), on the default configuration."""
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 
@@ -19,8 +18,8 @@ from ffnn.experiments.studies.initialisation import (
     toy_summary,
 )
 from ffnn.network import Network
+from study_helpers import read_csv, refused_runs, report_with_figures
 
-PNG = b"\x89PNG\r\n\x1a\n"
 FIGURES = (
     "toy_z.png",
     "toy_tanh_derivative.png",
@@ -127,10 +126,7 @@ def test_standard_normal_saturates_later_layers_and_trains_them_less(by_init):
 
 def test_files_and_report_carry_the_measured_numbers(study, by_init):
     out = study.out
-    for name in FIGURES:
-        assert (out / name).read_bytes()[:8] == PNG, name
-    report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == len(FIGURES)
+    report = report_with_figures(out, FIGURES)
     summary = json.loads((out / "summary.json").read_text())
     for name, entry in summary["toy"]["initialisers"].items():
         assert (
@@ -143,12 +139,10 @@ def test_files_and_report_carry_the_measured_numbers(study, by_init):
     assert "exactly 0 with zeros" in report
     for entry in summary["initialisers"]:
         assert f"lowest test loss {format_value(entry['min_test_loss'])}" in report
-    with (out / "runs.csv").open() as file:
-        rows = list(csv.DictReader(file))
+    rows = read_csv(out / "runs.csv")
     assert len(rows) == len(study.sweep.runs) == 2 * len(INITS)
     assert [row["init"] for row in rows] == INITS * 2
-    with (out / "epochs.csv").open() as file:
-        epochs = list(csv.DictReader(file))
+    epochs = read_csv(out / "epochs.csv")
     assert len(epochs) == 2 * len(INITS) * 400
     assert {"saturated_1", "saturated_2", "saturated_3"} <= set(epochs[0])
 
@@ -161,8 +155,7 @@ def test_a_grid_without_init_is_refused_before_any_run(tmp_path):
             "grid": {"learning_rate": [0.1]},
         }
     )
-    with pytest.raises(ValueError, match=r"grid\.init"):
-        run_study(spec, tmp_path)
+    refused_runs(spec, tmp_path, r"grid\.init")
     assert not (tmp_path / "runs.csv").exists()
 
 

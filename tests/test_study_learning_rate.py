@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 import pytest
 
 from ffnn.experiments import run_study
+from study_helpers import read_csv, report_with_figures
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +36,13 @@ def test_the_run_uses_the_notes_settings(study):
 
 def test_files_and_report_carry_the_measured_numbers(study):
     out = study.out
-    for name in ("loss_curves.png", "loss_increases.png", "weight_norms.png"):
-        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = report_with_figures(
+        out, ("loss_curves.png", "loss_increases.png", "weight_norms.png")
+    )
     summary = json.loads((out / "summary.json").read_text())
-    report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 3
     for entry in summary["learning_rates"]:
         assert f"rose in {entry['loss_increases']:.4g} of 2000 epochs" in report
     assert "Diverging: η = 0.5" in report
-    with (out / "runs.csv").open() as file:
-        rows = list(csv.DictReader(file))
+    rows = read_csv(out / "runs.csv")
     assert [row["learning_rate"] for row in rows] == ["0.001", "0.01", "0.5"]
     assert [row["diverged"] for row in rows] == ["False", "False", "True"]

@@ -15,6 +15,7 @@ from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.lr_finder import CSV_COLUMNS
 from ffnn.lr_finder import find_learning_rate, learning_rate_range
+from study_helpers import read_csv, refused_runs, report_with_figures, with_changes
 
 
 @pytest.fixture(scope="module")
@@ -194,16 +195,12 @@ def test_bad_arguments_are_named(moons, changes, error, message):
 
 def test_files_and_report_carry_the_measured_numbers(study):
     out = study.out
-    for name in ("lr_finder.png", "suggestion_check.png"):
-        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64,") == 2
+    report = report_with_figures(out, ("lr_finder.png", "suggestion_check.png"))
     summary = json.loads((out / "summary.json").read_text())
     repeat = summary["repeats"][0]
     assert f"fell fastest at η = {format_value(repeat['suggestion'])}" in report
     assert f"test accuracy {format_value(repeat['check']['test_accuracy'])}" in report
-    with (out / "lr_finder.csv").open() as file:
-        rows = list(csv.DictReader(file))
+    rows = read_csv(out / "lr_finder.csv")
     assert tuple(rows[0]) == CSV_COLUMNS
     assert len(rows) == repeat["steps_run"]
     assert [int(row["step"]) for row in rows] == list(range(len(rows)))
@@ -230,11 +227,7 @@ def test_bad_setups_are_named(tmp_path, changes, message):
         "experiment": {"name": "f", "study": "lr-finder"},
         "base": {"epochs": 2, "batch_size": 32, "reduction": "mean"},
     }
-    for section, values in changes.items():
-        document.setdefault(section, {}).update(values)
-    spec = parse_experiment(document)
-    with pytest.raises(ValueError, match=message):
-        run_study(spec, tmp_path)
+    refused_runs(parse_experiment(with_changes(document, changes)), tmp_path, message)
 
 
 def test_repeats_give_one_curve_each_and_a_median(tmp_path):

@@ -5,16 +5,12 @@ train/test gap, and the report states the summary's numbers."""
 from __future__ import annotations
 
 import csv
-import html
 import itertools
-import json
 import math
-import re
 
 import numpy as np
 import pytest
 
-from ffnn.experiments import run_study
 from ffnn.experiments.config_file import (
     builtin_config_path,
     load_experiment_file,
@@ -22,28 +18,16 @@ from ffnn.experiments.config_file import (
 )
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.regularisation import summarise
+from study_helpers import reading, refused_runs, report_with_figures, run_shipped
 
 FIGURES = ("metrics_vs_lambda.png", "decision_boundaries.png", "weight_norms.png")
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
 def default(tmp_path_factory):
     """The study run on its shipped configuration (two processes; a sweep gives
     the same bits in every executor)."""
-    out = tmp_path_factory.mktemp("regularisation")
-    output = run_study("regularisation", out, n_jobs=2)
-    summary = json.loads((out / "summary.json").read_text())
-    with (out / "runs.csv").open() as file:
-        runs = list(csv.DictReader(file))
-    return output, summary, runs
-
-
-def reading(out) -> str:
-    text = (out / "report.html").read_text(encoding="utf-8")
-    match = re.search(r'<div class="reading"><p>(.*?)</p></div>', text, re.S)
-    assert match is not None, "report has no reading"
-    return html.unescape(match.group(1))
+    return run_shipped("regularisation", tmp_path_factory.mktemp("regularisation"))
 
 
 def test_weight_norm_falls_at_every_step_of_lambda(default):
@@ -118,10 +102,7 @@ def test_report_states_the_summary_numbers(default):
 def test_files_tables_and_embedded_figures(default):
     output, summary, runs = default
     out = output.out
-    for name in FIGURES:
-        assert (out / name).read_bytes()[:8] == PNG_SIGNATURE, name
-    page = (out / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == len(FIGURES)
+    report_with_figures(out, FIGURES)
     n_lambdas = len(summary["lambdas"])
     assert len(runs) == n_lambdas * summary["lambdas"][0]["runs"]
     with (out / "epochs.csv").open() as file:
@@ -163,10 +144,7 @@ def test_a_grid_that_is_not_a_lambda_sweep_fails_before_any_run(
         "grid": grid,
     }
     spec = parse_experiment(document, "bad.toml")
-    finished = []
-    with pytest.raises(ValueError, match=message):
-        run_study(spec, tmp_path, progress=lambda done, total: finished.append(done))
-    assert finished == []
+    assert refused_runs(spec, tmp_path, message) == []
 
 
 def _entry(l2: float, norm: float, train: float, test: float) -> dict:

@@ -1,16 +1,17 @@
 """A study: an experiment file run as a sweep, then analysed into figures, a
 results table, ``summary.json`` and a self-contained ``report.html``.
 
-A study subclass declares its options (the ``[study]`` table of its TOML file)
-and implements :meth:`Study.analyse`, which reads the sweep's results, draws
-figures and writes the report's reading from the measured numbers. A study that
-is not a plain sweep (the learning-rate finder) overrides :meth:`Study.execute`.
+A study subclass declares its options (the ``[study]`` table of its TOML file),
+checks the experiment in :meth:`Study.check` before any run, and implements
+:meth:`Study.analyse`, which reads the sweep's results, draws figures and writes
+the report's reading from the measured numbers. A study that is not a plain
+sweep (the learning-rate finder) overrides :meth:`Study.execute`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -94,6 +95,7 @@ class Study:
     ) -> StudyOutput:
         """Run the study and write everything into ``out``."""
         options = self.check_options(spec.options, spec.source or self.name)
+        self.check(spec, options)
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         report = Report(f"{self.title}: {spec.experiment.name}")
@@ -115,6 +117,17 @@ class Study:
         output.files["summary.json"] = summary_path
         output.files["report.html"] = report.write(out / "report.html")
         return output
+
+    def check(self, spec: ExperimentFile, options: dict[str, Any]) -> None:
+        """Check that ``spec`` (its grid, folds, diagnostics) and the study's
+        ``options`` suit this study; it runs before anything is written or run.
+
+        Raises
+        ------
+        ValueError, TypeError
+            Naming the key (``grid.hidden``, ``study.toy_units``, …) and what is
+            wrong with it. The base study accepts every experiment.
+        """
 
     def execute(
         self,
@@ -237,3 +250,21 @@ def loss_curves_by_point(sweep: SweepResult, log_scale: bool = True) -> Figure:
             label += " (diverged)"
         curves[label] = run.history.loss
     return plot_loss_curves(curves, log_scale=log_scale, validation=False)
+
+
+def train_test_loss_curves(
+    runs: Sequence[RunResult], label: Callable[[RunResult], str], title: str
+) -> Figure:
+    """Training (solid) and test (dashed) loss per epoch of each run on a log
+    scale, labelled by ``label(run)``; diverged runs say so. The legend stands
+    right of the axes."""
+    curves = {
+        label(run) + (" (diverged)" if run.diverged else ""): run.history
+        for run in runs
+    }
+    figure = plot_loss_curves(
+        curves, log_scale=True, validation_label="test", title=title
+    )
+    figure.set_size_inches(8.5, 4.5)
+    figure.axes[0].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    return figure

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 from matplotlib.figure import Figure
 
+from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
 from ffnn.experiments.run import RunResult
@@ -35,7 +36,8 @@ class BatchSizeStudy(Study):
     #: of the quickest run, the latest moment every run has reached)
     options: ClassVar[dict[str, Any]] = {"compare_seconds": 0.0}
 
-    def execute(self, spec, out, report, options, n_jobs, scheduler, progress):
+    def check(self, spec: ExperimentFile, options: dict[str, Any]) -> None:
+        """Check the grid varies ``batch_size``, without folds."""
         experiment = spec.experiment
         if "batch_size" not in experiment.grid:
             raise ValueError(
@@ -52,7 +54,6 @@ class BatchSizeStudy(Study):
                 f"{spec.source or self.name}: study.compare_seconds: must be >= 0, "
                 f"got {options['compare_seconds']!r}"
             )
-        return super().execute(spec, out, report, options, n_jobs, scheduler, progress)
 
     def analyse(
         self,

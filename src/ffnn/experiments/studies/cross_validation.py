@@ -27,6 +27,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
 from ffnn.experiments.run import RunResult, run_one
@@ -56,7 +57,8 @@ class CrossValidationStudy(Study):
     #: refit: train the chosen pair on all samples and test it on fresh ones
     options: ClassVar[dict[str, Any]] = {"refit": True}
 
-    def execute(self, spec, out, report, options, n_jobs, scheduler, progress):
+    def check(self, spec: ExperimentFile, options: dict[str, Any]) -> None:
+        """Check the folds, the two-parameter grid and the pairing."""
         experiment = spec.experiment
         source = spec.source or self.name
         if experiment.folds is None:
@@ -75,7 +77,6 @@ class CrossValidationStudy(Study):
                 f"{source}: experiment.paired: must be true for cross-validation, "
                 "so that the folds of every pair split one data set"
             )
-        return super().execute(spec, out, report, options, n_jobs, scheduler, progress)
 
     def analyse(
         self,

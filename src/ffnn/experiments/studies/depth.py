@@ -24,10 +24,11 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from ffnn._validation import check_positive
+from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
 from ffnn.experiments.run import RunResult
-from ffnn.experiments.study import Progress, Study, StudyOutput
+from ffnn.experiments.study import Study, StudyOutput
 from ffnn.plots import plot_loss_curves
 
 #: grid keys the depth study knows how to group by
@@ -41,18 +42,9 @@ class DepthStudy(Study):
     #: the initial plateau
     options: ClassVar[dict[str, Any]] = {"loss_threshold": 0.5}
 
-    def execute(
-        self,
-        spec,
-        out,
-        report: Report,
-        options: dict[str, Any],
-        n_jobs: int,
-        scheduler: Any,
-        progress: Progress | None,
-    ) -> StudyOutput:
-        """Check the grid varies ``hidden`` (and at most ``activation``), then
-        run the sweep."""
+    def check(self, spec: ExperimentFile, options: dict[str, Any]) -> None:
+        """Check the grid varies ``hidden`` (and at most ``activation``) and
+        the diagnostics are on."""
         grid = spec.experiment.grid
         source = spec.source or self.name
         if "hidden" not in grid:
@@ -71,7 +63,6 @@ class DepthStudy(Study):
                 f"{source}: experiment.diagnostics: the depth study reads the "
                 "per-layer gradient norms; set diagnostics = true"
             )
-        return super().execute(spec, out, report, options, n_jobs, scheduler, progress)
 
     def analyse(
         self,

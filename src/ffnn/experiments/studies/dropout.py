@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
 from ffnn.experiments.run import RunResult
@@ -30,8 +31,12 @@ from ffnn.experiments.studies.boundary_grid import (
     decision_boundary_grid,
     training_points,
 )
-from ffnn.experiments.study import Progress, Study, StudyOutput, first_repeat
-from ffnn.plots import plot_loss_curves
+from ffnn.experiments.study import (
+    Study,
+    StudyOutput,
+    first_repeat,
+    train_test_loss_curves,
+)
 
 METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
@@ -40,17 +45,8 @@ class DropoutStudy(Study):
     name = "dropout"
     title = "Dropout"
 
-    def execute(
-        self,
-        spec,
-        out,
-        report: Report,
-        options: dict[str, Any],
-        n_jobs: int,
-        scheduler: Any,
-        progress: Progress | None,
-    ) -> StudyOutput:
-        """Check the grid varies only ``dropout``, then run the sweep."""
+    def check(self, spec: ExperimentFile, options: dict[str, Any]) -> None:
+        """Check the grid varies only ``dropout``."""
         grid = spec.experiment.grid
         source = spec.source or self.name
         if set(grid) != {"dropout"}:
@@ -60,7 +56,6 @@ class DropoutStudy(Study):
                 f"{source}: grid.{key}: the dropout study varies only dropout "
                 "(a list of rates); set other parameters in [base]"
             )
-        return super().execute(spec, out, report, options, n_jobs, scheduler, progress)
 
     def analyse(
         self,
@@ -210,17 +205,8 @@ def _panel_title(run: RunResult) -> str:
 
 
 def _loss_curves(runs: Sequence[RunResult]) -> Figure:
-    curves = {
-        f"p = {format_value(run.spec.params['dropout'])}"
-        + (" (diverged)" if run.diverged else ""): run.history
-        for run in runs
-    }
-    figure = plot_loss_curves(
-        curves,
-        log_scale=True,
-        validation_label="test",
-        title="Training (solid) and test (dashed) loss per dropout rate",
+    return train_test_loss_curves(
+        runs,
+        lambda run: f"p = {format_value(run.spec.params['dropout'])}",
+        "Training (solid) and test (dashed) loss per dropout rate",
     )
-    figure.set_size_inches(8.5, 4.5)
-    figure.axes[0].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
-    return figure

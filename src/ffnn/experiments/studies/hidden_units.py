@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -23,7 +22,7 @@ from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
 from ffnn.experiments.run import RunResult
 from ffnn.experiments.studies.boundary_grid import decision_boundary_grid
-from ffnn.experiments.study import Progress, Study, StudyOutput, first_repeat
+from ffnn.experiments.study import Study, StudyOutput, first_repeat
 
 
 class HiddenUnitsStudy(Study):
@@ -31,20 +30,9 @@ class HiddenUnitsStudy(Study):
     title = "Hidden units"
     options: ClassVar[dict[str, Any]] = {}
 
-    def execute(
-        self,
-        spec: ExperimentFile,
-        out: Path,
-        report: Report,
-        options: dict[str, Any],
-        n_jobs: int,
-        scheduler: Any,
-        progress: Progress | None,
-    ) -> StudyOutput:
-        """Check the grid sweeps one hidden layer's width before any run, then
-        run the sweep."""
+    def check(self, spec: ExperimentFile, options: dict[str, Any]) -> None:
+        """Check the grid sweeps one hidden layer's width."""
         check_width_grid(spec.experiment.grid)
-        return super().execute(spec, out, report, options, n_jobs, scheduler, progress)
 
     def analyse(
         self,

@@ -22,12 +22,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from ffnn._validation import check_int
+from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.diagnostics import SATURATION_THRESHOLD
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
@@ -37,9 +39,14 @@ from ffnn.experiments.studies.initialisation_toy import (
     toy_preactivations,
     toy_summary,
 )
-from ffnn.experiments.study import Progress, Study, StudyOutput, first_repeat
+from ffnn.experiments.study import (
+    Progress,
+    Study,
+    StudyOutput,
+    first_repeat,
+    train_test_loss_curves,
+)
 from ffnn.network import Network
-from ffnn.plots import plot_loss_curves
 
 
 class InitialisationStudy(Study):
@@ -51,17 +58,8 @@ class InitialisationStudy(Study):
         "toy_seed": 0,
     }
 
-    def execute(
-        self,
-        spec,
-        out,
-        report: Report,
-        options: dict[str, Any],
-        n_jobs: int,
-        scheduler: Any,
-        progress: Progress | None,
-    ) -> StudyOutput:
-        """Part A (the toy layer, no training), then the sweep over ``init``."""
+    def check(self, spec: ExperimentFile, options: dict[str, Any]) -> None:
+        """Check the grid varies ``init`` and the toy layer's sizes."""
         if "init" not in spec.experiment.grid:
             raise ValueError(
                 f"{spec.source or self.name}: grid.init: the initialisation study "
@@ -69,6 +67,18 @@ class InitialisationStudy(Study):
             )
         check_int(options["toy_inputs"], "study.toy_inputs")
         check_int(options["toy_units"], "study.toy_units", minimum=2)
+
+    def execute(
+        self,
+        spec: ExperimentFile,
+        out: Path,
+        report: Report,
+        options: dict[str, Any],
+        n_jobs: int,
+        scheduler: Any,
+        progress: Progress | None,
+    ) -> StudyOutput:
+        """Part A (the toy layer, no training), then the sweep over ``init``."""
         Z = toy_preactivations(
             options["toy_inputs"], options["toy_units"], options["toy_seed"]
         )
@@ -290,19 +300,9 @@ def _naive_against_notes(by_name: dict[str, dict[str, Any]]) -> str:
 
 
 def _loss_curves(runs: list[RunResult]) -> Figure:
-    curves = {}
-    for run in runs:
-        label = run.spec.params["init"] + (" (diverged)" if run.diverged else "")
-        curves[label] = run.history
-    figure = plot_loss_curves(
-        curves,
-        log_scale=True,
-        validation_label="test",
-        title="Cross-entropy loss per initialiser",
+    return train_test_loss_curves(
+        runs, lambda run: run.spec.params["init"], "Cross-entropy loss per initialiser"
     )
-    figure.set_size_inches(8.5, 4.5)
-    figure.axes[0].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
-    return figure
 
 
 def _saturation_figure(runs: list[RunResult]) -> Figure:

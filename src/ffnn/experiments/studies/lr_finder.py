@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 from matplotlib.figure import Figure
 
+from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.run import RunResult, run_one
 from ffnn.experiments.study import Study, StudyOutput
@@ -48,7 +49,8 @@ class LRFinderStudy(Study):
         "check": True,  # train with the suggestion for base.epochs
     }
 
-    def execute(self, spec, out, report, options, n_jobs, scheduler, progress):
+    def check(self, spec: ExperimentFile, options: dict[str, Any]) -> None:
+        """Check the experiment leaves η, the grid and the folds to the study."""
         experiment = spec.experiment
         source = spec.source or self.name
         if experiment.grid:
@@ -65,6 +67,12 @@ class LRFinderStudy(Study):
                 f"{source}: experiment.folds: not used by the lr-finder study; "
                 "leave it out"
             )
+
+    def execute(self, spec, out, report, options, n_jobs, scheduler, progress):
+        """Run the range test once per repeat (not a sweep) and check its
+        suggestion."""
+        experiment = spec.experiment
+        source = spec.source or self.name
         specs = experiment.specs()
         total = len(specs) * (2 if options["check"] else 1)
         done = 0

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -38,7 +37,6 @@ from ffnn.experiments.studies.boundary_grid import (
     training_points,
 )
 from ffnn.experiments.study import (
-    Progress,
     Study,
     StudyOutput,
     first_repeat,
@@ -59,19 +57,9 @@ class RegularisationStudy(Study):
     title = "L2 regularisation"
     options: ClassVar[dict[str, Any]] = {}
 
-    def execute(
-        self,
-        spec: ExperimentFile,
-        out: Path,
-        report: Report,
-        options: dict[str, Any],
-        n_jobs: int,
-        scheduler: Any,
-        progress: Progress | None,
-    ) -> StudyOutput:
-        """Check the grid sweeps λ alone before any run, then run the sweep."""
+    def check(self, spec: ExperimentFile, options: dict[str, Any]) -> None:
+        """Check the grid sweeps λ alone."""
         check_l2_grid(spec.experiment.grid)
-        return super().execute(spec, out, report, options, n_jobs, scheduler, progress)
 
     def analyse(
         self,

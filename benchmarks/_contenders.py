@@ -9,6 +9,7 @@ dtype it computed in.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +39,11 @@ Data = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 Predict = Callable[[np.ndarray], np.ndarray]  # X (n, 784) -> class labels (n,)
 
 
-def train_ffnn(data: Data, setup: Setup, clock: Clock) -> tuple[Predict, str]:
+def train_ffnn(
+    data: Data, setup: Setup, clock: Clock, fused: bool | None = None
+) -> tuple[Predict, str]:
+    """ffnn as installed: Adam's update compiled with Numba (``fused=None`` picks
+    it for this many parameters); ``fused=False`` is the NumPy-only update."""
     import ffnn
 
     X, y = data[:2]
@@ -61,7 +66,7 @@ def train_ffnn(data: Data, setup: Setup, clock: Clock) -> tuple[Predict, str]:
         net,
         X,
         y,
-        optimizer=ffnn.Adam(setup.learning_rate),
+        optimizer=ffnn.Adam(setup.learning_rate, fused=fused),
         epochs=setup.epochs,
         batch_size=setup.batch_size,
         reduction="mean",
@@ -196,6 +201,7 @@ def train_torch(data: Data, setup: Setup, clock: Clock) -> tuple[Predict, str]:
 
 TRAINERS = {
     "ffnn": train_ffnn,
+    "ffnn-numpy": functools.partial(train_ffnn, fused=False),
     "numpy": train_numpy,
     "sklearn": train_sklearn,
     "torch": train_torch,

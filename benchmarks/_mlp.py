@@ -37,9 +37,14 @@ import _common
 import numpy as np
 from _contenders import TRAINERS, Predict, Setup
 
-CONTENDERS = tuple(TRAINERS)  # ffnn, numpy, sklearn, torch
+CONTENDERS = tuple(TRAINERS)  # ffnn, ffnn-numpy, numpy, sklearn, torch
 #: the module each contender needs beyond NumPy and ffnn
 PEER_MODULE = {"sklearn": "sklearn", "torch": "torch"}
+FFNN_ROWS = (
+    "> ffnn: Adam's update compiled by Numba (the default, `fused=None`, for this "
+    "many parameters); ffnn-numpy: the same training with the NumPy-only update "
+    "(`fused=False`), bit-for-bit the same numbers."
+)
 #: seconds between one contender's epoch and the next one's: the BLAS and OpenMP
 #: threads of the process that just ran spin for a while before they sleep, and
 #: would take a core from the next contender
@@ -425,6 +430,8 @@ def run(title: str, setup: Setup) -> dict[str, Result]:
     results, matmul, n = compare(available_contenders(), setup)
     if any(result.name == "torch" for result in results):
         print(_common.TORCH_THREADS)
+    if any(result.name == "ffnn-numpy" for result in results):
+        print(FFNN_ROWS)
     print()
     print(report(results, matmul, setup, n))
     return {result.name: result for result in results}

@@ -182,3 +182,31 @@ def test_training_with_and_without_kernels_is_identical():
 
 def test_kernel_module_is_a_module():
     assert isinstance(fused_kernels(), types.ModuleType)
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch):
+    """Where Numba finds no writable cache directory it raises at decoration;
+    the kernels are then compiled uncached and still agree with NumPy."""
+    import importlib
+
+    import numba
+
+    from ffnn import _fused
+
+    real_njit = numba.njit
+
+    def njit(*args, cache=False, **options):
+        if cache:
+            raise RuntimeError("cannot cache function 'sgd': no locator available")
+        return real_njit(*args, **options)
+
+    monkeypatch.setattr(numba, "njit", njit)
+    try:
+        uncached = importlib.reload(_fused)
+        w = np.arange(4.0)
+        out = np.empty_like(w)
+        uncached.sgd(w, np.ones(4), out, 0.5)
+        np.testing.assert_array_equal(out, w - 0.5)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(_fused)

@@ -24,7 +24,17 @@ import math
 
 import numba
 
-_jit = numba.njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+_OPTIONS = {"nogil": True, "error_model": "numpy", "boundscheck": False}
+
+
+def _jit(function):
+    """Compile ``function``, caching the machine code beside this file or in the
+    user's cache directory; where neither is writable Numba refuses to cache,
+    and the kernel is compiled afresh in each process instead."""
+    try:
+        return numba.njit(cache=True, **_OPTIONS)(function)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(**_OPTIONS)(function)
 
 
 @_jit

@@ -64,6 +64,23 @@ def test_engine_trains_exactly_like_the_layer_path(case, optimizer, monkeypatch)
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(c[0]) or "linear")
+def test_row_major_hidden_buffers_train_like_the_layer_path(case, monkeypatch):
+    """Large products get C-order hidden buffers; force them on these small
+    cases (dropout, full batch and L1 included) to check that layout too."""
+    monkeypatch.setattr(engine, "C_ORDER_MIN_PRODUCT", 0)
+    fused, fused_net = _train(True, *case, monkeypatch, ffnn.Adam(0.01))
+    layered, layered_net = _train(False, *case, monkeypatch, ffnn.Adam(0.01))
+    np.testing.assert_allclose(fused.loss, layered.loss, rtol=1e-10, atol=1e-13)
+    for a, b in zip(fused_net.parameters(), layered_net.parameters(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_hidden_order_follows_the_size_of_the_product():
+    assert engine._hidden_order(128, 784, 100) == "C"  # MNIST's first layer
+    assert engine._hidden_order(200, 2, 10) == "F"  # the notes' 2-10-2
+
+
 def test_engine_gradients_equal_backpropagation_of_one_batch():
     X, y = ffnn.datasets.make_moons(40, seed=3)
     net = ffnn.Network.mlp([2, 6, 5, 2], activation=["tanh", "relu"], seed=3)

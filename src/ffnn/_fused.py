@@ -8,13 +8,13 @@ them a square root); on MNIST's 79,510 parameters a fused Adam step takes
 ~25 µs against ~90 µs inside the training loop.
 
 Each kernel writes the new parameters into ``out``, which the caller copies
-into ``w`` (see :func:`ffnn.optimizers._subtract` for why a copy beats
+into ``w`` (see :func:`ffnn._update_plan.subtract` for why a copy beats
 writing ``w`` in place). The scalars come in the arrays' dtype, as NumPy casts
 a Python float before it meets a float32 array, so both forms round alike.
 ``error_model="numpy"`` lets a division by zero give inf/nan as in NumPy
 instead of raising, which is also what lets the compiler vectorise the loops.
 
-This module imports Numba; :func:`ffnn.optimizers.fused_kernels` imports it
+This module imports Numba; :func:`ffnn._update_plan.fused_kernels` imports it
 lazily, so ``import ffnn`` stays quick and works without Numba.
 """
 

@@ -12,39 +12,26 @@ Every update exists twice: as NumPy code that reads like the paper (one array
 operation per term), and as a compiled single-pass loop in :mod:`ffnn._fused`
 that performs the same floating-point operations in the same order, so both give
 the same numbers. ``fused`` chooses: ``None`` (default) takes the compiled loop
-for parameters of at least :data:`FUSED_MIN_SIZE` entries when Numba imports,
-``False`` always the NumPy code, ``True`` always the compiled loop.
+for parameters of at least 16,384 entries in all
+(:data:`ffnn._update_plan.FUSED_MIN_SIZE`) when Numba imports, ``False`` always
+the NumPy code, ``True`` the compiled loop for any size. Either way, arrays the loops cannot walk (not C-contiguous, or not all of
+the parameter's float32/float64 dtype) take the NumPy code.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
+from ffnn._update_plan import UpdatePlan, add, flat, fused_kernels, subtract
 from ffnn._validation import check_positive, lookup
 from ffnn.schedules import Schedule, as_schedule
 
 #: steps between flushes of near-subnormal optimizer state (see
 #: :meth:`Optimizer._flush_subnormals`)
 FLUSH_EVERY = 100
-
-#: with ``fused=None``, parameters with fewer entries than this use the NumPy code
-FUSED_MIN_SIZE = 16_384
-
-
-@functools.cache
-def fused_kernels() -> ModuleType | None:
-    """The compiled updates of :mod:`ffnn._fused`, or None where Numba does not
-    import (then every optimizer runs its NumPy code)."""
-    try:
-        from ffnn import _fused
-    except ImportError:
-        return None
-    return _fused
 
 
 class Optimizer:
@@ -65,26 +52,28 @@ class Optimizer:
             )
         self.fused = fused
         self._steps = 0
-        self._plan: _Plan | None = None
+        self._plan: UpdatePlan | None = None
 
     def _plan_step(
         self, params: list[np.ndarray], grads: list[np.ndarray], *states
-    ) -> _Plan:
-        """How to update these arrays (see :class:`_Plan`), decided on the first
-        step that sees them."""
+    ) -> UpdatePlan:
+        """How to update these arrays (see :class:`UpdatePlan`), decided on the
+        first step that sees them; ValueError if the gradients or the state do
+        not match the parameters."""
         plan = self._plan
-        if plan is not None and _same(plan.params, params) and _same(plan.grads, grads):
-            return plan
-        kernels = None
-        large = sum(w.size for w in params) >= FUSED_MIN_SIZE
-        if self.fused or (self.fused is None and large):
-            kernels = fused_kernels()
-            for group in (params, grads, *states):
-                for a in group:
-                    if not a.flags.c_contiguous or a.dtype.char not in "fd":
-                        kernels = None
-        self._plan = _Plan(params, grads, kernels, large, self._scratch_sets)
-        return self._plan
+        if plan is None or not plan.serves(params, grads, self.fused):
+            plan = UpdatePlan(
+                params, grads, states, self.fused, self._scratch_sets, previous=plan
+            )
+            self._plan = plan
+        return plan
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the plan holds the last arrays stepped and scratch the size of the
+        # parameters: a copy (deepcopy, pickle) starts without it
+        state = self.__dict__.copy()
+        state["_plan"] = None
+        return state
 
     def _flush_subnormals(self, states: list[np.ndarray]) -> None:
         """Every :data:`FLUSH_EVERY` steps, zero state entries below
@@ -128,26 +117,6 @@ class Optimizer:
     _scratch_sets = 1
 
 
-class _Plan:
-    """How an optimizer updates one set of parameter arrays.
-
-    ``large``: the parameters have at least :data:`FUSED_MIN_SIZE` entries.
-    ``kernels``: the compiled module when ``fused`` is True, or None and the
-    parameters are large (for small ones the NumPy calls are cheap and
-    importing Numba, ~0.25 s, would not pay off), and every array is
-    C-contiguous float32/float64, as the kernels walk flat views; else None.
-    ``work`` (and ``extra``): scratch arrays shaped like the parameters.
-    """
-
-    __slots__ = ("extra", "grads", "kernels", "large", "params", "work")
-
-    def __init__(self, params, grads, kernels, large, scratch_sets):
-        self.params, self.grads = list(params), list(grads)
-        self.kernels, self.large = kernels, large
-        self.work = [np.empty_like(w) for w in params]
-        self.extra = [np.empty_like(w) for w in params] if scratch_sets > 1 else []
-
-
 class SGD(Optimizer):
     """Gradient descent ``w ← w − η ∂L/∂w``, optionally with momentum.
 
@@ -182,31 +151,34 @@ class SGD(Optimizer):
         self.velocity = None
 
     def step(self, params, grads, learning_rate):
+        learning_rate = float(learning_rate)  # NumPy scalars: see Adam.step
         if self.momentum == 0.0:
             plan = self._plan_step(params, grads)
-            if plan.kernels is not None:
+            kernels = plan.kernels
+            if kernels is not None:
                 for w, g, new in zip(params, grads, plan.work, strict=True):
-                    plan.kernels.sgd(
-                        _flat(w), _flat(g), _flat(new), w.dtype.type(learning_rate)
+                    kernels.sgd(
+                        flat(w), flat(g), flat(new), w.dtype.type(learning_rate)
                     )
                     np.copyto(w, new)
                 return
             for w, g, scaled in zip(params, grads, plan.work, strict=True):
                 np.multiply(g, learning_rate, out=scaled)  # η ∂L/∂w
-                _subtract(w, scaled, plan.large)
+                subtract(w, scaled, plan.large)
             return
         if self.velocity is None:
             self.velocity = [np.zeros_like(w) for w in params]
         mu = self.momentum
         plan = self._plan_step(params, grads, self.velocity)
-        if plan.kernels is not None:
-            update = plan.kernels.nesterov if self.nesterov else plan.kernels.momentum
+        kernels = plan.kernels
+        if kernels is not None:
+            update = kernels.nesterov if self.nesterov else kernels.momentum
             for w, g, velocity, new in zip(
                 params, grads, self.velocity, plan.work, strict=True
             ):
                 cast = w.dtype.type
                 update(
-                    _flat(w), _flat(g), _flat(velocity), _flat(new),
+                    flat(w), flat(g), flat(velocity), flat(new),
                     cast(learning_rate), cast(mu),
                 )  # fmt: skip
                 np.copyto(w, new)
@@ -222,8 +194,10 @@ class SGD(Optimizer):
                 if self.nesterov:
                     np.multiply(velocity, mu, out=step)
                     step -= scaled  # μ velocity − η ∂L/∂w
-                    _add(w, step, plan.large)
-                elif plan.large:  # w ← w + velocity, copied back (see _subtract)
+                    add(w, step, plan.large)
+                elif (
+                    plan.large
+                ):  # w ← w + velocity, copied back (see ffnn._update_plan.subtract)
                     np.add(w, velocity, out=scaled)
                     np.copyto(w, scaled)
                 else:
@@ -280,24 +254,27 @@ class Adam(Optimizer):
         self.t = 0
 
     def step(self, params, grads, learning_rate):
+        # Python floats: a NumPy float64 scalar would run float32 arrays through
+        # the float64 loop with casting, several times slower, and round
+        # differently from the compiled update, which works in the arrays' dtype
+        learning_rate = float(learning_rate)
         if self.m is None or self.v is None:
             self.m = [np.zeros_like(w) for w in params]
             self.v = [np.zeros_like(w) for w in params]
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         # fold both bias corrections into the step size: η √(1−β₂ᵗ) / (1−β₁ᵗ)
-        # Python floats: a NumPy float64 scalar would run float32 arrays through
-        # the float64 loop with casting, several times slower
         step_size = learning_rate * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
         eps_hat = self.epsilon * math.sqrt(1.0 - b2**self.t)
         plan = self._plan_step(params, grads, self.m, self.v)
-        if plan.kernels is not None:
+        kernels = plan.kernels
+        if kernels is not None:
             for w, g, m, v, new in zip(
                 params, grads, self.m, self.v, plan.work, strict=True
             ):
                 cast = w.dtype.type  # the scalars NumPy would cast to
-                plan.kernels.adam(
-                    _flat(w), _flat(g), _flat(m), _flat(v), _flat(new),
+                kernels.adam(
+                    flat(w), flat(g), flat(m), flat(v), flat(new),
                     cast(b1), cast(1.0 - b1), cast(b2), cast(1.0 - b2),
                     cast(step_size), cast(eps_hat),
                 )  # fmt: skip
@@ -318,7 +295,7 @@ class Adam(Optimizer):
                 work += eps_hat
                 np.divide(m, work, out=work)
                 work *= step_size
-                _subtract(w, work, plan.large)  # w ← w − η_t m / (√v + ε̂)
+                subtract(w, work, plan.large)  # w ← w − η_t m / (√v + ε̂)
         self._flush_subnormals(self.m + self.v)
 
     def config(self):
@@ -360,15 +337,17 @@ class RMSProp(Optimizer):
         self.v = None
 
     def step(self, params, grads, learning_rate):
+        learning_rate = float(learning_rate)  # NumPy scalars: see Adam.step
         if self.v is None:
             self.v = [np.zeros_like(w) for w in params]
         rho = self.rho
         plan = self._plan_step(params, grads, self.v)
-        if plan.kernels is not None:
+        kernels = plan.kernels
+        if kernels is not None:
             for w, g, v, new in zip(params, grads, self.v, plan.work, strict=True):
                 cast = w.dtype.type
-                plan.kernels.rmsprop(
-                    _flat(w), _flat(g), _flat(v), _flat(new), cast(rho),
+                kernels.rmsprop(
+                    flat(w), flat(g), flat(v), flat(new), cast(rho),
                     cast(1.0 - rho), cast(learning_rate), cast(self.epsilon),
                 )  # fmt: skip
                 np.copyto(w, new)
@@ -382,7 +361,7 @@ class RMSProp(Optimizer):
                 work += self.epsilon
                 np.divide(g, work, out=work)
                 work *= learning_rate
-                _subtract(w, work, plan.large)  # w ← w − η g / (√v + ε)
+                subtract(w, work, plan.large)  # w ← w − η g / (√v + ε)
         self._flush_subnormals(self.v)
 
     def config(self):
@@ -398,44 +377,3 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "rmsprop": R
 def get_optimizer(name: str, **options: Any) -> Optimizer:
     """A new optimizer of the kind ``name`` ('sgd', 'adam', 'rmsprop')."""
     return lookup(OPTIMIZERS, name, "optimizer")(**options)
-
-
-def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
-    """Whether two lists hold the very same arrays."""
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):  # noqa: B905 (lengths checked above)
-        if x is not y:
-            return False
-    return True
-
-
-def _flat(a: np.ndarray) -> np.ndarray:
-    """A 1-D view of a C-contiguous array, the shape the kernels walk."""
-    return a.reshape(-1)
-
-
-def _add(w: np.ndarray, update: np.ndarray, large: bool) -> None:
-    """``w ← w + update`` (``update`` is scratch; see :func:`_subtract`)."""
-    if large:
-        np.add(w, update, out=update)
-        np.copyto(w, update)
-    else:
-        w += update
-
-
-def _subtract(w: np.ndarray, update: np.ndarray, large: bool) -> None:
-    """``w ← w − update``; for large ``w`` computed into ``update`` (scratch) and
-    copied back into ``w``.
-
-    The copy is faster for large arrays: the BLAS threads on other cores have
-    just read ``w`` in the forward pass, and a read-modify-write then waits on
-    every cache line to be taken back from them, while a copy streams its
-    stores (MNIST 784-100-10: 18 µs against 66 µs per Adam step on 2 cores).
-    Small arrays are updated in place, one call fewer.
-    """
-    if large:
-        np.subtract(w, update, out=update)
-        np.copyto(w, update)
-    else:
-        w -= update

@@ -14,8 +14,9 @@ that performs the same floating-point operations in the same order, so both give
 the same numbers. ``fused`` chooses: ``None`` (default) takes the compiled loop
 for parameters of at least 16,384 entries in all
 (:data:`ffnn._update_plan.FUSED_MIN_SIZE`) when Numba imports, ``False`` always
-the NumPy code, ``True`` the compiled loop for any size. Either way, arrays the loops cannot walk (not C-contiguous, or not all of
-the parameter's float32/float64 dtype) take the NumPy code.
+the NumPy code, ``True`` the compiled loop for any size. Either way, arrays the
+loops cannot walk (not C-contiguous, or not all of the parameter's
+float32/float64 dtype) take the NumPy code.
 """
 
 from __future__ import annotations

@@ -8,20 +8,13 @@ import pytest
 
 import ffnn
 from ffnn._update_plan import FUSED_MIN_SIZE, fused_kernels
-from ffnn.optimizers import SGD, Adam, RMSProp
+from ffnn.optimizers import Adam
+from optimizer_configs import CONFIGS
 
 pytestmark = pytest.mark.skipif(
     fused_kernels() is None, reason="Numba does not import here"
 )
 
-CONFIGS = {
-    "sgd": lambda fused: SGD(0.1, fused=fused),
-    "momentum": lambda fused: SGD(0.1, momentum=0.9, fused=fused),
-    "nesterov": lambda fused: SGD(0.1, momentum=0.8, nesterov=True, fused=fused),
-    "adam": lambda fused: Adam(0.01, fused=fused),
-    "adam-betas": lambda fused: Adam(0.05, beta1=0.5, beta2=0.9, fused=fused),
-    "rmsprop": lambda fused: RMSProp(0.01, rho=0.7, epsilon=1e-6, fused=fused),
-}
 SHAPES = [(3, 4), (4,), (2, 2), (FUSED_MIN_SIZE + 3,)]
 
 

@@ -12,14 +12,7 @@ import ffnn
 from ffnn import _update_plan, optimizers
 from ffnn._update_plan import FUSED_MIN_SIZE, fused_kernels
 from ffnn.optimizers import SGD, Adam, RMSProp
-
-CONFIGS = {
-    "sgd": lambda fused: SGD(0.1, fused=fused),
-    "momentum": lambda fused: SGD(0.1, momentum=0.9, fused=fused),
-    "nesterov": lambda fused: SGD(0.1, momentum=0.8, nesterov=True, fused=fused),
-    "adam": lambda fused: Adam(0.01, fused=fused),
-    "rmsprop": lambda fused: RMSProp(0.01, rho=0.7, epsilon=1e-6, fused=fused),
-}
+from optimizer_configs import CONFIGS
 
 
 class _Spy:

@@ -138,11 +138,15 @@ def flat(a: np.ndarray) -> np.ndarray:
     return a.reshape(-1)
 
 
-def add(w: np.ndarray, update: np.ndarray, large: bool) -> None:
-    """``w ← w + update`` (``update`` is scratch; see :func:`subtract`)."""
+def add(
+    w: np.ndarray, update: np.ndarray, large: bool, scratch: np.ndarray | None = None
+) -> None:
+    """``w ← w + update``; for large ``w`` computed into ``scratch`` (by default
+    ``update`` itself) and copied back (see :func:`subtract`)."""
     if large:
-        np.add(w, update, out=update)
-        np.copyto(w, update)
+        out = update if scratch is None else scratch
+        np.add(w, update, out=out)
+        np.copyto(w, out)
     else:
         w += update
 

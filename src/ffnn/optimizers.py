@@ -196,13 +196,8 @@ class SGD(Optimizer):
                     np.multiply(velocity, mu, out=step)
                     step -= scaled  # μ velocity − η ∂L/∂w
                     add(w, step, plan.large)
-                elif (
-                    plan.large
-                ):  # w ← w + velocity, copied back (see ffnn._update_plan.subtract)
-                    np.add(w, velocity, out=scaled)
-                    np.copyto(w, scaled)
-                else:
-                    w += velocity
+                else:  # w ← w + velocity; velocity is state, so scratch
+                    add(w, velocity, plan.large, scratch=scaled)
         self._flush_subnormals(self.velocity)
 
     def config(self):

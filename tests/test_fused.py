@@ -1,5 +1,5 @@
-"""Tests of ffnn._fused: the compiled single-pass updates give the NumPy code's
-numbers bit for bit, in training too, and compile without a writable cache."""
+"""Tests of ffnn.optimizers.fused: the compiled single-pass updates give the NumPy
+code's numbers bit for bit, in training too, and compile without a writable cache."""
 
 import types
 
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn._update_plan import FUSED_MIN_SIZE, fused_kernels
 from ffnn.optimizers import Adam
+from ffnn.optimizers.update_plan import FUSED_MIN_SIZE, fused_kernels
 from optimizer_configs import CONFIGS
 
 pytestmark = pytest.mark.skipif(
@@ -99,7 +99,7 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
 
     import numba
 
-    from ffnn import _fused
+    from ffnn.optimizers import fused
 
     real_njit = numba.njit
 
@@ -110,14 +110,14 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
 
     monkeypatch.setattr(numba, "njit", njit)
     try:
-        uncached = importlib.reload(_fused)
+        uncached = importlib.reload(fused)
         w = np.arange(4.0)
         out = np.empty_like(w)
         uncached.sgd(w, np.ones(4), out, 0.5)
         np.testing.assert_array_equal(out, w - 0.5)
     finally:
         monkeypatch.undo()
-        importlib.reload(_fused)
+        importlib.reload(fused)
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))

@@ -1,4 +1,4 @@
-"""Tests of ffnn._update_plan: when the compiled updates are chosen, that the
+"""Tests of ffnn.optimizers.update_plan: when the compiled updates are chosen, that the
 choice follows the arrays and the ``fused`` setting, that mismatched arrays are
 refused with a clear error, and that a used optimizer can still be copied."""
 
@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn import _update_plan, optimizers
-from ffnn._update_plan import FUSED_MIN_SIZE, fused_kernels
-from ffnn.optimizers import SGD, Adam, RMSProp
+from ffnn.optimizers import SGD, Adam, RMSProp, update_plan
+from ffnn.optimizers.update_plan import FUSED_MIN_SIZE, fused_kernels
 from optimizer_configs import CONFIGS
 
 
@@ -37,7 +36,7 @@ def spy(monkeypatch):
     if fused_kernels() is None:
         pytest.skip("Numba does not import here")
     spy = _Spy()
-    monkeypatch.setattr(_update_plan, "fused_kernels", lambda: spy)
+    monkeypatch.setattr(update_plan, "fused_kernels", lambda: spy)
     return spy
 
 
@@ -87,8 +86,8 @@ def test_non_contiguous_parameters_take_the_numpy_path(name, spy):
 
 
 def test_fused_true_without_numba_says_how_to_get_it(monkeypatch):
-    monkeypatch.setattr(optimizers, "fused_kernels", lambda: None)
-    monkeypatch.setattr(_update_plan, "fused_kernels", lambda: None)
+
+    monkeypatch.setattr(update_plan, "fused_kernels", lambda: None)
     with pytest.raises(ImportError, match="fused=True needs Numba"):
         Adam(fused=True)
     # the default falls back to NumPy

@@ -20,13 +20,13 @@ FUSED_MIN_SIZE = 16_384
 
 @functools.cache
 def fused_kernels() -> ModuleType | None:
-    """The compiled updates of :mod:`ffnn._fused`, or None where Numba does not
-    import (then every optimizer runs its NumPy code)."""
+    """The compiled updates of :mod:`ffnn.optimizers.fused`, or None where Numba
+    does not import (then every optimizer runs its NumPy code)."""
     try:
-        from ffnn import _fused
+        from ffnn.optimizers import fused
     except ImportError:
         return None
-    return _fused
+    return fused
 
 
 class UpdatePlan:

@@ -63,7 +63,7 @@ def test_fused_updates_in_place(name):
 
 
 def test_training_with_and_without_kernels_is_identical():
-    """The fused engine plus the compiled Adam train exactly like the NumPy
+    """The fast engine plus the compiled Adam train exactly like the NumPy
     update, on a network large enough for the default to compile."""
     rng = np.random.default_rng(5)
     X = rng.random((300, 784), dtype=np.float32)

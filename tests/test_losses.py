@@ -1,4 +1,4 @@
-"""Tests of ffnn.losses: fused softmax cross-entropy, stability, penalties."""
+"""Tests of ffnn.losses: softmax cross-entropy as one function, and its stability."""
 
 import numpy as np
 import pytest
@@ -10,7 +10,6 @@ from ffnn.losses import (
     cross_entropy,
     log_softmax,
     softmax,
-    weight_penalty,
 )
 from finite_differences import numeric_gradient, relative_error
 
@@ -164,21 +163,6 @@ def test_cross_entropy_matches_sklearn_log_loss():
     P = softmax(Z)
     expected = log_loss(y, P, labels=np.arange(Z.shape[1]))
     assert cross_entropy(P, y) == pytest.approx(expected, rel=1e-12)
-
-
-# ------------------------------------------------------------------ penalties
-def test_weight_penalty_l2_and_l1():
-    W1 = np.array([[1.0, -2.0], [3.0, 0.5]])
-    W2 = np.array([[-1.5], [2.0]])
-    squares = 1 + 4 + 9 + 0.25 + 2.25 + 4
-    absolutes = 1 + 2 + 3 + 0.5 + 1.5 + 2
-    n = 8
-    assert weight_penalty([W1, W2], 0.0, 0.0, n) == 0.0
-    assert weight_penalty([W1, W2], 0.3, 0.0, n) == pytest.approx(0.3 / 16 * squares)
-    assert weight_penalty([W1, W2], 0.0, 0.2, n) == pytest.approx(0.2 / 8 * absolutes)
-    assert weight_penalty([W1, W2], 0.3, 0.2, n) == pytest.approx(
-        0.3 / 16 * squares + 0.2 / 8 * absolutes
-    )
 
 
 # ---------------------------------------------------------------- reductions

@@ -306,26 +306,6 @@ def test_string_labels_map_to_outputs_in_sorted_order():
     assert net.accuracy(X, labels) == np.mean(predicted == labels)
 
 
-def test_integer_labels_outside_range_map_in_sorted_order():
-    _, y = _data(10, n=30)
-    net = ffnn.Network.mlp([2, 3, 2], seed=0)
-    net.fit_classes(y * 10 + 5)  # labels 5 and 15
-    assert list(net.classes) == [5, 15]
-    assert np.array_equal(net.encode_labels(y * 10 + 5), y)
-
-
-def test_integer_labels_in_range_keep_their_index_even_if_one_is_missing():
-    net = ffnn.Network.mlp([2, 3, 3], seed=0)
-    net.fit_classes(np.array([0, 2, 2, 0]))
-    assert list(net.classes) == [0, 1, 2]
-
-
-def test_too_many_labels_for_the_outputs_is_an_error():
-    net = ffnn.Network.mlp([2, 3, 2], seed=0)
-    with pytest.raises(ValueError, match=r"3 distinct labels .* network has 2 outputs"):
-        net.fit_classes(np.array(["a", "b", "c"]))
-
-
 def test_unknown_label_is_an_error():
     X, y = _data(11, n=30)
     net = ffnn.Network.mlp([2, 3, 2], seed=0)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn import engine
+from ffnn.engines.fast import FastEngine
 from ffnn.training import Callback, clip_by_global_norm
 
 
@@ -82,14 +82,14 @@ def test_history_loss_is_weighted_over_a_short_last_batch():
 def _spy_on_engine_batches(monkeypatch):
     """Record (row tags, labels) of every batch the training engine runs."""
     seen = []
-    run = engine._Pass.run
+    forward = FastEngine.forward
 
-    def spy(self, rng):
-        labels = np.argmax(self.Y, axis=1).tolist()  # the one-hot targets
-        seen.append((self.X[:, 0].astype(int).tolist(), labels))
-        return run(self, rng)
+    def spy(self, batch, rng):
+        labels = np.argmax(batch.Y, axis=1).tolist()  # the one-hot targets
+        seen.append((batch.X[:, 0].astype(int).tolist(), labels))
+        return forward(self, batch, rng)
 
-    monkeypatch.setattr(engine._Pass, "run", spy)
+    monkeypatch.setattr(FastEngine, "forward", spy)
     return seen
 
 

@@ -2,8 +2,8 @@
 
 Each activation caches its output ``A``, the one array its derivative needs, and
 writes its results into given arrays (``apply(Z, out)``, ``backprop(A, dA, out,
-work)``) so that the layer path and the fused training engine
-(:mod:`ffnn.engine`) share one implementation and allocate nothing per batch.
+work)``) so that the layers engine and the fast engine
+(:mod:`ffnn.engines`) share one implementation and allocate nothing per batch.
 ``function(Z)`` and ``derivative(Z)`` are plain functions for plots and
 diagnostics.
 """

@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 
 from ffnn._validation import check_positive
-from ffnn.losses import SoftmaxCrossEntropy, check_reduction, weight_penalty
-from ffnn.network import Network, check_labels_for
+from ffnn.labels import check_labels_for
+from ffnn.losses import SoftmaxCrossEntropy, check_reduction
+from ffnn.network import Network
+from ffnn.penalties import weight_penalty
 
 
 @dataclass

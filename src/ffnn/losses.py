@@ -1,4 +1,6 @@
-"""Softmax cross-entropy, fused and numerically stable, and the L2/L1 penalties.
+"""Softmax cross-entropy, differentiated as one function and numerically stable.
+
+(The L2/L1 weight penalty and its gradient live in :mod:`ffnn.penalties`.)
 
 With logits ``Z``, ``ŷ = softmax(Z)`` and one-hot targets ``y``::
 
@@ -40,7 +42,7 @@ def softmax(Z: np.ndarray) -> np.ndarray:
 
 
 class SoftmaxCrossEntropy:
-    """Softmax output with cross-entropy loss, fused.
+    """Softmax output with cross-entropy loss, differentiated as one function.
 
     ``forward(Z, y)`` returns the mean loss ``L0`` over the batch and keeps ``ŷ``;
     ``backward(reduction)`` returns ``delta = ∂L/∂Z``: ``ŷ − y`` for the summed
@@ -100,13 +102,3 @@ def cross_entropy(probabilities: np.ndarray, y: np.ndarray) -> float:
     """Mean cross-entropy ``−(1/n) Σ_i log ŷ_{i, y_i}`` of given probabilities."""
     picked = probabilities[np.arange(len(y)), y]
     return float(-np.mean(np.log(np.clip(picked, np.finfo(picked.dtype).tiny, 1.0))))
-
-
-def weight_penalty(weights: list[np.ndarray], alpha: float, l1: float, n: int) -> float:
-    """``λ/(2n) Σ w² + λ₁/n Σ |w|`` over the weight matrices (biases excluded)."""
-    total = 0.0
-    if alpha:
-        total += alpha / (2 * n) * sum(float(np.vdot(W, W)) for W in weights)
-    if l1:
-        total += l1 / n * sum(float(np.abs(W).sum()) for W in weights)
-    return total

@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from ffnn._validation import check_int, check_positive
+from ffnn.labels import check_labels_for
 from ffnn.losses import check_reduction
-from ffnn.network import Network, check_labels_for
+from ffnn.network import Network
 from ffnn.optimizers import SGD, Optimizer
 from ffnn.training import clip_by_global_norm
 

@@ -22,8 +22,10 @@ import numpy as np
 
 from ffnn._validation import check_dtype, check_fraction, check_int, check_X, check_y
 from ffnn.activations import get_activation
+from ffnn.labels import encode_labels
 from ffnn.layers import Dense, Dropout, Layer
 from ffnn.losses import SoftmaxCrossEntropy, softmax
+from ffnn.penalties import PenaltyGradient
 
 
 class Network:
@@ -128,8 +130,6 @@ class Network:
         dtype = dense[0].block.dtype
         self.flat_parameters = np.empty(total, dtype=dtype)
         self.flat_gradients = np.zeros(total, dtype=dtype)
-        self._weight_mask = np.zeros(total, dtype=dtype)  # 1 on weights, 0 on biases
-        self._penalty_work = np.empty(total, dtype=dtype)
         offset = 0
         for layer in dense:
             size, shape = layer.block.size, layer.block.shape
@@ -137,24 +137,7 @@ class Network:
                 self.flat_parameters[offset : offset + size].reshape(shape),
                 self.flat_gradients[offset : offset + size].reshape(shape),
             )
-            self._weight_mask[offset : offset + size - layer.n_out] = 1.0
             offset += size
-
-    def add_penalty_gradient(self, c2: float, c1: float = 0.0) -> None:
-        """Add ``c2 W + c1 sign(W)`` to every weight gradient (biases excluded):
-        the gradient of ``(c2/2) Σ w² + c1 Σ |w|``."""
-        if not (c2 or c1):
-            return
-        work = self._penalty_work
-        if c2:
-            np.multiply(self.flat_parameters, self._weight_mask, out=work)
-            work *= c2  # (λ / n) W, and 0 for the biases
-            self.flat_gradients += work
-        if c1:
-            np.sign(self.flat_parameters, out=work)
-            work *= self._weight_mask
-            work *= c1
-            self.flat_gradients += work
 
     @property
     def dense_layers(self) -> list[Dense]:
@@ -278,8 +261,7 @@ class Network:
         self.backward(self.loss_function.backward(reduction))
         m = X.shape[0]
         n_total = m if n_total is None else n_total
-        scale = 1.0 / n_total if reduction == "mean" else m / n_total
-        self.add_penalty_gradient(scale * alpha, scale * l1)
+        PenaltyGradient(self, alpha, l1, n_total, reduction).add(m)
         return loss
 
     # ---------------------------------------------------------------- prediction
@@ -307,48 +289,10 @@ class Network:
         return float(np.mean(self.predict(X) == y))
 
     # -------------------------------------------------------------------- labels
-    def fit_classes(self, y: np.ndarray) -> None:
-        """Set :attr:`classes` from training labels ``y`` if not set yet.
-
-        Integer labels in ``[0, n_outputs)`` map to the output of that index;
-        otherwise the ``n_outputs`` distinct labels map to outputs in sorted order.
-        """
-        if self.classes is not None:
-            return
-        labels = np.unique(y)
-        k = self.n_outputs
-        if (
-            np.issubdtype(labels.dtype, np.integer)
-            and labels.min() >= 0
-            and (labels.max() < k)
-        ):
-            self.classes = np.arange(k)
-        elif len(labels) == k:
-            self.classes = labels
-        else:
-            raise ValueError(
-                f"y has {len(labels)} distinct labels {_preview(labels)} but the "
-                f"network has {k} outputs; give it one output per class"
-            )
-
     def encode_labels(self, y: np.ndarray) -> np.ndarray:
-        """Output index of each label in ``y`` (n,)."""
+        """Output index of each label in ``y`` (n,); see :mod:`ffnn.labels`."""
         classes = np.arange(self.n_outputs) if self.classes is None else self.classes
-        try:
-            index = np.searchsorted(classes, y)
-        except TypeError as error:
-            raise TypeError(
-                f"labels of dtype {y.dtype} cannot be compared with the network's "
-                f"classes {_preview(classes)}"
-            ) from error
-        index = np.minimum(index, len(classes) - 1)
-        unknown = classes[index] != y
-        if np.any(unknown):
-            raise ValueError(
-                f"y contains labels the network has no output for: "
-                f"{_preview(np.unique(y[unknown]))}; known classes {_preview(classes)}"
-            )
-        return index
+        return encode_labels(y, classes)
 
     # -------------------------------------------------------------- description
     def summary(self) -> str:
@@ -385,15 +329,6 @@ class Network:
         save(self, path)
 
 
-def check_labels_for(net: Network, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Validate ``(X, y)`` for ``net``; returns ``X`` in the network's dtype and the
-    output index of each label (fitting ``net.classes`` on first use)."""
-    X = check_X(X, net.n_inputs, net.dtype)
-    y = check_y(y, X.shape[0])
-    net.fit_classes(y)
-    return X, net.encode_labels(y)
-
-
 def _per_hidden_layer(value: Any, n_hidden: int, what: str) -> list:
     if isinstance(value, str) or not isinstance(value, Sequence):
         return [value] * n_hidden
@@ -426,8 +361,3 @@ def _assign(targets: list[np.ndarray], values: Sequence[Any], what: str) -> None
 
 def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(d for d in shape if d != 1)
-
-
-def _preview(values: np.ndarray, limit: int = 8) -> str:
-    items = [str(v) for v in values[:limit]]
-    return "[" + ", ".join(items) + (", …]" if len(values) > limit else "]")

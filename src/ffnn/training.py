@@ -1,9 +1,11 @@
 """The training loop: batches, epochs, the History it records, and callbacks.
 
-Each step reads as the notes' loop: forward, loss, backward, optimizer step,
-record. The loss recorded for an epoch is the mean cross-entropy that epoch's own
-forward passes computed, before their updates (as scikit-learn's ``loss_curve_``);
-no second pass over the data is made.
+Each step reads as the notes' loop, one named step a line (see :func:`train_epoch`):
+forward, loss, backward, clip, update; then each epoch is recorded. The passes
+themselves run in an engine (:mod:`ffnn.engines`): the network's own layers, or
+the fast engine with the same equations. The loss recorded for an epoch is the
+mean cross-entropy that epoch's own forward passes computed, before their updates
+(as scikit-learn's ``loss_curve_``); no second pass over the data is made.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from typing import Any
 import numpy as np
 
 from ffnn._validation import check_int, check_positive, check_X, check_y
-from ffnn.engine import Engine, supports
+from ffnn.engines import Engine, check_engine, make_engine
+from ffnn.labels import check_labels_for
 from ffnn.losses import SoftmaxCrossEntropy, check_reduction
-from ffnn.network import Network, check_labels_for
+from ffnn.network import Network
 from ffnn.optimizers import SGD, Optimizer
 
 
@@ -38,6 +41,8 @@ class History:
     val_accuracy: list[float] = field(default_factory=list)
     learning_rate: list[float] = field(default_factory=list)
     time: list[float] = field(default_factory=list)  # seconds since start
+    #: the engine that ran the passes: 'layers' or 'fast' (see ffnn.engines)
+    engine: str = ""
     #: epochs of updates behind the weights EarlyStopping restored (0 = initial)
     best_epoch: int | None = None
     stopped_early: bool = False
@@ -190,6 +195,7 @@ def train(
     validation_data: tuple[Any, Any] | None = None,
     clip_norm: float | None = None,
     callbacks: Sequence[Callback] = (),
+    engine: str = "auto",
 ) -> History:
     """Train ``net`` on ``(X, y)`` by (mini-batch) gradient descent.
 
@@ -211,7 +217,7 @@ def train(
         Gradient of the mean loss, or of the summed loss (the notes' choice).
     alpha : float
         L2 strength λ: ``L = L0 + λ/(2n) Σ w²`` over weights, not biases, with
-        ``n`` the number of training samples.
+        ``n`` the number of training samples (``l2`` in the CLI and TOML files).
     l1 : float
         L1 strength λ₁: adds ``λ₁/n Σ |w|``.
     seed : int, optional
@@ -222,6 +228,11 @@ def train(
         Clip the gradients to this global norm before each step.
     callbacks : sequence of Callback
         For example ``[EarlyStopping(patience=20)]``.
+    engine : {'auto', 'layers', 'fast'}
+        Who runs the passes (:mod:`ffnn.engines`): 'layers' the network's own
+        layer objects (to step through), 'fast' the same equations on buffers
+        sized once, 'auto' the fast engine where it supports the layers. Both
+        train to the same weights; ``History.engine`` says which ran.
 
     Returns
     -------
@@ -246,6 +257,7 @@ def train(
     l1 = check_positive(l1, "l1", allow_zero=True)
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
+    engine = check_engine(engine)
     X, y_index = check_labels_for(net, X, y)
     n = X.shape[0]
     batch = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
@@ -256,13 +268,8 @@ def train(
         validation = (X_val, net.encode_labels(check_y(y_val, X_val.shape[0])))
 
     rng = np.random.default_rng(seed)
-    shuffle = shuffle and batch < n
-    if supports(net):
-        batches = Engine(net, X, y_index, batch, shuffle, reduction, alpha, l1)
-    else:  # custom layers: the general layer-by-layer path
-        batches = _LayerBatches(net, X, y_index, batch, shuffle, reduction, alpha, l1)
-    params, grads = batches.params, batches.grads
-    history = History()
+    passes = make_engine(engine, net, X, y_index, batch, shuffle, reduction, alpha, l1)
+    history = History(engine=passes.name)
     for callback in callbacks:
         callback.on_train_begin(net, history, epochs)
     start = time.perf_counter()
@@ -271,108 +278,62 @@ def train(
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(epochs):
             eta = optimizer.schedule(epoch)
-            total = 0.0
-            for batch in batches.batches(rng):
-                total += batch.run(rng)  # forward, loss, backward: Σ of batch losses
-                if clip_norm is not None:
-                    clip_by_global_norm(grads, clip_norm)
-                optimizer.step(params, grads, eta)
-            epoch_loss = total / n
+            epoch_loss = train_epoch(passes, optimizer, eta, clip_norm, rng) / n
             if not math.isfinite(epoch_loss):
                 raise TrainingDivergedError(epoch, epoch_loss, eta, history)
-            history.loss.append(epoch_loss)
-            history.learning_rate.append(eta)
-            if validation is not None:
-                val_loss, val_accuracy = _evaluate_encoded(net, *validation)
-                history.val_loss.append(val_loss)
-                history.val_accuracy.append(val_accuracy)
-            history.time.append(time.perf_counter() - start)
+            record_epoch(history, epoch_loss, eta, net, validation, start)
             stop = False
             for callback in callbacks:
                 stop = callback.on_epoch_end(epoch, net, history) or stop
             if stop:
                 history.stopped_early = epoch + 1 < epochs
                 break
-        if not all(np.isfinite(p).all() for p in params):
+        if not all(np.isfinite(p).all() for p in passes.params):
             raise TrainingDivergedError(history.epochs, math.nan, eta, history)
     for callback in callbacks:
         callback.on_train_end(net, history)
     return history
 
 
+def train_epoch(
+    engine: Engine,
+    optimizer: Optimizer,
+    eta: float,
+    clip_norm: float | None,
+    rng: np.random.Generator,
+) -> float:
+    """One pass over the data, a step per batch; returns the summed cross-entropy
+    of the epoch's forward passes."""
+    total = 0.0
+    for batch in engine.batches(rng):
+        engine.forward(batch, rng)  # Z_L = f(X_b), layer by layer
+        total += engine.loss(batch)  # ŷ = softmax(Z_L); Σ_i −log ŷ_{i,y_i}
+        engine.backward(batch)  # delta = ŷ − y, back through every layer; + penalty
+        if clip_norm is not None:
+            clip_by_global_norm(engine.grads, clip_norm)  # ‖g‖ ≤ clip_norm
+        optimizer.step(engine.params, engine.grads, eta)  # w ← w − η ∂J/∂w
+    return total
+
+
+def record_epoch(
+    history: History,
+    epoch_loss: float,
+    eta: float,
+    net: Network,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    start: float,
+) -> None:
+    """Append the epoch's loss, learning rate, validation scores and time."""
+    history.loss.append(epoch_loss)
+    history.learning_rate.append(eta)
+    if validation is not None:
+        val_loss, val_accuracy = _evaluate_encoded(net, *validation)
+        history.val_loss.append(val_loss)
+        history.val_accuracy.append(val_accuracy)
+    history.time.append(time.perf_counter() - start)
+
+
 def _evaluate_encoded(net: Network, X: np.ndarray, y_index: np.ndarray):
     Z = net.forward(X, training=False)
     loss = SoftmaxCrossEntropy().forward(Z, y_index)
     return loss, float(np.mean(np.argmax(Z, axis=1) == y_index))
-
-
-class _LayerPass:
-    """One batch through :meth:`Network.compute_gradients` (the layer path)."""
-
-    def __init__(
-        self, net: Network, reduction: str, alpha: float, l1: float, n_total: int
-    ) -> None:
-        self.net, self.reduction, self.alpha, self.l1 = net, reduction, alpha, l1
-        self.n_total = n_total
-        self.X: np.ndarray | None = None
-        self.y: np.ndarray | None = None
-
-    def run(self, rng: np.random.Generator) -> float:
-        loss = self.net.compute_gradients(
-            self.X,
-            self.y,
-            reduction=self.reduction,
-            alpha=self.alpha,
-            l1=self.l1,
-            n_total=self.n_total,
-            training=True,
-            rng=rng,
-        )
-        return loss * self.X.shape[0]
-
-
-class _LayerBatches:
-    """Mini-batches for networks the fused engine does not cover.
-
-    A shuffled epoch permutes an index array in place and gathers each batch's
-    rows into a preallocated buffer (``np.take(..., out=)``).
-    """
-
-    def __init__(
-        self,
-        net: Network,
-        X: np.ndarray,
-        y: np.ndarray,
-        batch_size: int,
-        shuffle: bool,
-        reduction: str,
-        alpha: float,
-        l1: float,
-    ) -> None:
-        self.X, self.y, self.shuffle = X, y, shuffle
-        self.params, self.grads = net.parameters(), net.gradients()
-        n = X.shape[0]
-        self.order = np.arange(n)
-        self.bounds = [(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
-        self.pass_ = _LayerPass(net, reduction, alpha, l1, n)
-        self._X_buffers = {}
-        self._y_buffers = {}
-        if shuffle:
-            for size in {stop - start for start, stop in self.bounds}:
-                self._X_buffers[size] = np.empty((size, X.shape[1]), dtype=X.dtype)
-                self._y_buffers[size] = np.empty(size, dtype=y.dtype)
-
-    def batches(self, rng: np.random.Generator):
-        if self.shuffle:
-            rng.shuffle(self.order)
-        for start, stop in self.bounds:
-            if self.shuffle:
-                index = self.order[start:stop]
-                X_batch = self._X_buffers[stop - start]
-                y_batch = self._y_buffers[stop - start]
-                np.take(self.X, index, axis=0, out=X_batch, mode="clip")
-                np.take(self.y, index, out=y_batch, mode="clip")
-            else:
-                X_batch, y_batch = self.X[start:stop], self.y[start:stop]
-            self.pass_.X, self.pass_.y = X_batch, y_batch
-            yield self.pass_

@@ -1,0 +1,340 @@
+"""The fast engine: the layers' equations on buffers sized once per batch size,
+with three changes that matter when the arrays are small and the cost of a NumPy
+call dominates.
+
+* The bias is folded into the weights: an array that feeds a Dense layer lives
+  in a buffer ``[A 1]`` with a column of ones, so ``Z = [A 1] [W; b]`` is one
+  product and ``[dW; db] = [A 1]ᵀ delta_Z`` gives both gradients in one product.
+* Softmax cross-entropy uses a one-hot target ``Y``: ``delta_Z = ŷ − Y`` is one
+  subtraction and the summed loss is ``Σ_i log Σ_k e^{S_ik} − ⟨Y, S⟩`` with the
+  shifted logits ``S = Z − max_k Z``.
+* The parameters and gradients are one flat vector each (see
+  :meth:`ffnn.network.Network._pack`), so the optimizer makes one update.
+
+Each layer of the network has a twin here, with ``forward`` and ``backward``
+written with the notes' symbols; :class:`FastBatch` runs them in layer order.
+Every buffer has one meaning and is named for it: a Dense twin owns ``Z`` and
+``delta_Z`` (∂L/∂Z), an activation twin ``A`` and ``delta_A``; a twin's
+``backward`` reads its own gradient and writes the one of its input, which the
+layer before owns. The activations' own ``apply``/``backprop`` do the
+elementwise work, so both engines share those equations.
+
+Memory layout: the logits and the softmax's buffers are column-major ("F"),
+where reductions over each row's classes are fast. Hidden buffers are F-order
+when the layer's product is small (the elementwise work dominates, and the view
+``A`` of ``[A 1]`` stays contiguous) and row-major ("C") when it is large, which
+OpenBLAS writes faster (see :func:`hidden_order`). Dropout masks are C-order, the
+order in which the generator fills them in both engines. The first layer's
+input gradient is never computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import ClassVar
+
+import numpy as np
+
+from ffnn.activations import Activation
+from ffnn.engines.base import BatchOrder
+from ffnn.layers import Dense, Dropout, Layer
+from ffnn.network import Network
+from ffnn.penalties import PenaltyGradient
+
+#: m·n_in·n_out from which a hidden layer's buffers are row-major
+C_ORDER_MIN_PRODUCT = 1 << 20
+
+
+def hidden_order(m: int, n_in: int, n_out: int) -> str:
+    """ "C" for a hidden layer whose product ``(m, n_in) @ (n_in, n_out)`` is
+    large, else "F".
+
+    Measured on 2 cores, one epoch of MNIST 784-100-10 (m = 128) trains ~8 %
+    faster with C-order hidden buffers, while the notes' 2-10-2 network on 200
+    samples runs ~13 % faster per iteration with F order (tanh on a contiguous
+    view beats tanh on a strided one, and its products cost nothing).
+    """
+    return "C" if m * n_in * n_out >= C_ORDER_MIN_PRODUCT else "F"
+
+
+def supports(net: Network) -> bool:
+    """Whether the fast engine can train ``net``: a stack of Dense, activation
+    and Dropout layers starting with a Dense layer."""
+    known = all(
+        type(layer) in (Dense, Dropout) or isinstance(layer, Activation)
+        for layer in net.layers
+    )
+    return known and isinstance(net.layers[0], Dense)
+
+
+class Port:
+    """An array that flows from one layer to the next, and the gradient of the
+    loss with respect to it.
+
+    ``value`` (m, n) is what the next layer reads; ``with_ones`` the buffer
+    ``[value 1]`` (m, n + 1) it is a view of, when a Dense layer reads it (else
+    None); ``grad`` (m, n) is ∂L/∂value, None for the input ``X``, whose
+    gradient nobody needs.
+    """
+
+    __slots__ = ("grad", "value", "with_ones")
+
+    def __init__(self, m: int, n: int, dtype, order: str, ones: bool, grad: bool):
+        if ones:
+            self.with_ones = np.ones((m, n + 1), dtype=dtype, order=order)
+            self.value = self.with_ones[:, :n]
+        else:
+            self.with_ones = None
+            self.value = np.empty((m, n), dtype=dtype, order=order)
+        self.grad = np.empty((m, n), dtype=dtype, order=order) if grad else None
+
+
+class FastDense:
+    """``Z = A_prev W + b``, as ``[A_prev 1] [W; b]`` where ``A_prev`` has its
+    column of ones. Backward, with ``delta_Z = ∂L/∂Z``::
+
+        [dW; db] = [A_prev 1]ᵀ delta_Z     # or dW = A_prevᵀ delta_Z, db = 1ᵀ delta_Z
+        delta_A_prev = delta_Z Wᵀ          # (m, n_out) @ (n_out, n_in)
+    """
+
+    __slots__ = (
+        "A_prev", "A_prev_with_ones", "W", "Z", "b", "block", "dW", "db",
+        "delta_A_prev", "delta_Z", "grad_block", "ones",
+    )  # fmt: skip
+
+    def __init__(self, dense: Dense, inp: Port, out: Port) -> None:
+        self.block, self.W, self.b = dense.block, dense.W, dense.b  # [W; b]
+        self.grad_block, self.dW, self.db = dense.grad_block, dense.dW, dense.db
+        self.A_prev, self.A_prev_with_ones = inp.value, inp.with_ones
+        self.delta_A_prev = inp.grad
+        self.Z, self.delta_Z = out.value, out.grad
+        self.ones = np.ones(inp.value.shape[0], dtype=inp.value.dtype)
+
+    def forward(self, rng: np.random.Generator) -> None:
+        if self.A_prev_with_ones is not None:
+            np.matmul(self.A_prev_with_ones, self.block, out=self.Z)  # [A 1] [W; b]
+        else:
+            np.matmul(self.A_prev, self.W, out=self.Z)  # (m, n_in) @ (n_in, n_out)
+            np.add(self.Z, self.b, out=self.Z)
+
+    def backward(self) -> None:
+        delta_Z = self.delta_Z
+        if self.A_prev_with_ones is not None:
+            # (n_in + 1, m) @ (m, n_out): [dW; db] in one product
+            np.matmul(self.A_prev_with_ones.T, delta_Z, out=self.grad_block)
+        else:
+            np.matmul(self.A_prev.T, delta_Z, out=self.dW)  # (n_in, m) @ (m, n_out)
+            np.matmul(self.ones, delta_Z, out=self.db)  # Σ_rows delta_Z = 1ᵀ delta_Z
+        if self.delta_A_prev is not None:
+            np.matmul(delta_Z, self.W.T, out=self.delta_A_prev)  # delta_Z Wᵀ
+
+
+class FastActivation:
+    """``A = σ(Z)``; backward ``delta_Z = delta_A ⊙ σ'(Z)``, with σ' taken from
+    ``A`` (the activation's own ``apply`` and ``backprop``)."""
+
+    __slots__ = ("A", "Z", "activation", "delta_A", "delta_Z", "work")
+
+    def __init__(self, activation: Activation, inp: Port, out: Port) -> None:
+        self.activation = activation
+        self.Z, self.delta_Z = inp.value, inp.grad
+        self.A, self.delta_A = out.value, out.grad
+        self.work = np.empty_like(self.A)  # scratch for σ'
+
+    def forward(self, rng: np.random.Generator) -> None:
+        self.activation.apply(self.Z, out=self.A)
+
+    def backward(self) -> None:
+        if self.delta_Z is not None:
+            self.activation.backprop(
+                self.A, self.delta_A, out=self.delta_Z, work=self.work
+            )
+
+
+class FastDropout:
+    """Inverted dropout: ``A_kept = A ⊙ M / (1 − p)`` with
+    ``M_ij ~ Bernoulli(1 − p)`` drawn as the Dropout layer draws it; backward
+    ``delta_A = delta_A_kept ⊙ M / (1 − p)``."""
+
+    __slots__ = ("A", "A_kept", "delta_A", "delta_A_kept", "keep", "mask")
+
+    def __init__(self, dropout: Dropout, inp: Port, out: Port) -> None:
+        self.keep = 1.0 - dropout.rate
+        self.A, self.delta_A = inp.value, inp.grad
+        self.A_kept, self.delta_A_kept = out.value, out.grad
+        # C order always: the generator fills it in memory order, as it fills the
+        # Dropout layer's mask
+        self.mask = np.empty(self.A.shape, dtype=self.A.dtype)  # M / (1 − p)
+
+    def forward(self, rng: np.random.Generator) -> None:
+        mask = self.mask
+        rng.random(dtype=mask.dtype, out=mask)
+        np.less(mask, self.keep, out=mask)  # 1 with probability 1 − p
+        np.divide(mask, self.keep, out=mask)  # inverted dropout
+        np.multiply(self.A, mask, out=self.A_kept)
+
+    def backward(self) -> None:
+        if self.delta_A is not None:
+            np.multiply(self.delta_A_kept, self.mask, out=self.delta_A)
+
+
+class FastSoftmaxCrossEntropy:
+    """``ŷ = softmax(Z_L)`` and the summed cross-entropy against one-hot ``Y``;
+    backward ``delta_Z = ŷ − Y``, divided by ``m`` for the mean.
+
+    Softmax and cross-entropy are differentiated as one function, which is why
+    the gradient is the plain difference (see :mod:`ffnn.losses`).
+    """
+
+    __slots__ = (
+        "S", "Y", "Y_hat", "Z", "delta_Z", "log_row_sum", "m", "mean",
+        "row_max", "row_sum",
+    )  # fmt: skip
+
+    def __init__(self, logits: Port, Y: np.ndarray, mean: bool) -> None:
+        self.Z, self.delta_Z, self.Y = logits.value, logits.grad, Y
+        self.m, self.mean = Y.shape[0], mean
+        self.S = np.empty_like(self.Z, order="F")  # shifted logits Z − max_k Z
+        self.Y_hat = np.empty_like(self.Z, order="F")
+        self.row_max = np.empty((self.m, 1), dtype=Y.dtype)
+        self.row_sum = np.empty((self.m, 1), dtype=Y.dtype)
+        self.log_row_sum = np.empty((self.m, 1), dtype=Y.dtype)
+
+    def loss(self) -> float:
+        """``Σ_i −log ŷ_{i,y_i} = Σ_i log Σ_k e^{S_ik} − ⟨Y, S⟩``; keeps ``ŷ``."""
+        Z, S, Y_hat, row_max, row_sum = (
+            self.Z, self.S, self.Y_hat, self.row_max, self.row_sum
+        )  # fmt: skip
+        # row reductions over the k classes run fast on column-major arrays
+        np.maximum.reduce(Z, axis=1, keepdims=True, out=row_max)
+        np.subtract(Z, row_max, out=S)  # S = Z − max_k Z ≤ 0: exp never overflows
+        np.exp(S, out=Y_hat)
+        np.add.reduce(Y_hat, axis=1, keepdims=True, out=row_sum)
+        np.divide(Y_hat, row_sum, out=Y_hat)  # ŷ = softmax(Z)
+        np.log(row_sum, out=self.log_row_sum)
+        # the transposes are C-contiguous, so vdot copies nothing
+        return float(self.log_row_sum.sum()) - float(np.vdot(self.Y.T, S.T))
+
+    def backward(self) -> None:
+        np.subtract(self.Y_hat, self.Y, out=self.delta_Z)  # delta_Z = ŷ − Y
+        if self.mean:
+            np.divide(self.delta_Z, self.m, out=self.delta_Z)
+
+
+FastLayer = FastDense | FastActivation | FastDropout
+
+
+class FastBatch:
+    """Every buffer for batches of ``m`` rows: the rows ``X`` and one-hot targets
+    ``Y`` (filled by the engine), and the twin of each layer.
+
+    With ``fold_input`` (the full batch, which never moves) ``X`` is a view of
+    ``[X 1]``, so the first product folds its bias too.
+    """
+
+    def __init__(self, net: Network, m: int, fold_input: bool, mean: bool) -> None:
+        dtype = net.dtype
+        self.m = m
+        self.Y = np.zeros((m, net.n_outputs), dtype=dtype, order="F")
+        layers = [
+            layer
+            for layer in net.layers
+            if not (isinstance(layer, Dropout) and layer.rate == 0.0)  # no-ops
+        ]
+        # gathered rows are written row by row: C order unless the data never moves
+        input_order = "F" if fold_input else "C"
+        inp = Port(m, net.n_inputs, dtype, input_order, ones=fold_input, grad=False)
+        self.X = inp.value
+        self.layers: list[FastLayer] = []
+        width = net.n_inputs
+        order = "F"
+        for index, layer in enumerate(layers):
+            feeds_dense = index + 1 < len(layers) and isinstance(
+                layers[index + 1], Dense
+            )
+            if isinstance(layer, Dense):
+                last = not any(isinstance(x, Dense) for x in layers[index + 1 :])
+                order = "F" if last else hidden_order(m, layer.n_in, layer.n_out)
+                width = layer.n_out
+            out = Port(m, width, dtype, order, ones=feeds_dense, grad=True)
+            self.layers.append(_twin(layer, inp, out))
+            inp = out
+        self.output = FastSoftmaxCrossEntropy(inp, self.Y, mean)
+
+
+def _twin(layer: Layer, inp: Port, out: Port) -> FastLayer:
+    if isinstance(layer, Dense):
+        return FastDense(layer, inp, out)
+    if isinstance(layer, Dropout):
+        return FastDropout(layer, inp, out)
+    return FastActivation(layer, inp, out)
+
+
+class FastEngine:
+    """Trains a supported network (:func:`supports`) on ``(X, y_index)``.
+
+    ``params``/``grads`` are the network's flat vectors, for the optimizer.
+    """
+
+    name: ClassVar[str] = "fast"
+
+    def __init__(
+        self,
+        net: Network,
+        X: np.ndarray,
+        y_index: np.ndarray,
+        batch_size: int,
+        shuffle: bool,
+        reduction: str,
+        alpha: float,
+        l1: float,
+    ) -> None:
+        if not supports(net):
+            raise ValueError(
+                f"engine='fast' trains stacks of Dense, activation and Dropout "
+                f"layers that start with a Dense layer, not {net!r}; use "
+                "engine='layers'"
+            )
+        n = X.shape[0]
+        self.X = X
+        self.Y = np.zeros((n, net.n_outputs), dtype=net.dtype)
+        self.Y[np.arange(n), y_index] = 1.0
+        self.params, self.grads = [net.flat_parameters], [net.flat_gradients]
+        self.penalty = PenaltyGradient(net, alpha, l1, n, reduction)
+        self.order = BatchOrder(n, batch_size, shuffle)
+        self.full = batch_size >= n
+        mean = reduction == "mean"
+        self.by_size = {
+            m: FastBatch(net, m, self.full, mean) for m in self.order.sizes
+        }
+        if self.full:  # the data never moves: copy it in once
+            only = self.by_size[n]
+            only.X[...] = X
+            only.Y[...] = self.Y
+            self.full_batch = (only,)
+
+    def batches(self, rng: np.random.Generator) -> Iterable[FastBatch]:
+        if self.full:  # one batch that never moves (a tuple: no generator to run)
+            return self.full_batch
+        return self._gathered(rng)
+
+    def _gathered(self, rng: np.random.Generator) -> Iterator[FastBatch]:
+        for index in self.order.epoch(rng):
+            batch = self.by_size[len(index)]
+            # mode="clip" skips a bounds check the permutation makes needless
+            np.take(self.X, index, axis=0, out=batch.X, mode="clip")
+            np.take(self.Y, index, axis=0, out=batch.Y, mode="clip")
+            yield batch
+
+    def forward(self, batch: FastBatch, rng: np.random.Generator) -> None:
+        for layer in batch.layers:
+            layer.forward(rng)
+
+    def loss(self, batch: FastBatch) -> float:
+        return batch.output.loss()
+
+    def backward(self, batch: FastBatch) -> None:
+        batch.output.backward()
+        for layer in reversed(batch.layers):
+            layer.backward()
+        self.penalty.add(batch.m)

@@ -1,0 +1,89 @@
+"""The weight penalty and its gradient: L2 (the notes' λ) and L1 over the weights,
+never the biases.
+
+For a training set of ``N`` rows::
+
+    J_penalty = λ/(2N) Σ w² + λ₁/N Σ |w|
+    ∂J_penalty/∂W = (λ/N) W + (λ₁/N) sign(W)
+
+One name per place: λ is ``alpha`` in the Python API (:func:`ffnn.train`), ``l2``
+in the CLI (``--l2``), TOML files and :class:`~ffnn.config.TrainConfig`, and λ in
+the math; λ₁ is ``l1`` everywhere.
+
+A mini-batch of ``m`` rows carries the whole penalty with the mean reduction, and
+``m`` times it with the sum (its objective is ``m · (L0 + J_penalty)``), so that
+full-batch gradient descent on the sum is the notes' ``dW = Aᵀ delta + λ W``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ffnn.losses import check_reduction
+
+
+def weight_penalty(weights: list[np.ndarray], alpha: float, l1: float, n: int) -> float:
+    """``λ/(2n) Σ w² + λ₁/n Σ |w|`` over the weight matrices (biases excluded)."""
+    total = 0.0
+    if alpha:
+        total += alpha / (2 * n) * sum(float(np.vdot(W, W)) for W in weights)
+    if l1:
+        total += l1 / n * sum(float(np.abs(W).sum()) for W in weights)
+    return total
+
+
+class PenaltyGradient:
+    """Adds ``∂J_penalty/∂W`` of a batch to a network's flat gradient vector.
+
+    Parameters
+    ----------
+    net : Network
+        Its ``flat_parameters`` and ``flat_gradients`` hold every ``[W; b]`` block.
+    alpha, l1 : float
+        λ and λ₁.
+    n_total : int
+        ``N``, the rows of the training set.
+    reduction : {'mean', 'sum'}
+        The batch objective's reduction: with 'sum' a batch of ``m`` rows adds
+        ``m`` times the gradient.
+    """
+
+    def __init__(
+        self, net, alpha: float, l1: float, n_total: int, reduction: str
+    ) -> None:
+        self.alpha, self.l1, self.n_total = alpha, l1, n_total
+        self.summed = check_reduction(reduction) == "sum"
+        self.params, self.grads = net.flat_parameters, net.flat_gradients
+        self.active = bool(alpha or l1)
+        if self.active:  # allocated once per run, only where a penalty is set
+            self.is_weight = _weight_mask(net)  # 1 on weights, 0 on biases
+            self.work = np.empty_like(self.params)
+
+    def add(self, m: int) -> None:
+        """``dW += c₂ W + c₁ sign(W)`` for a batch of ``m`` rows, with
+        ``c₂ = s λ``, ``c₁ = s λ₁`` and ``s = 1/N`` (mean) or ``m/N`` (sum)."""
+        if not self.active:
+            return
+        scale = m / self.n_total if self.summed else 1.0 / self.n_total
+        work = self.work
+        if self.alpha:
+            np.multiply(self.params, self.is_weight, out=work)
+            work *= scale * self.alpha  # (λ / N) W, and 0 for the biases
+            self.grads += work
+        if self.l1:
+            np.sign(self.params, out=work)
+            work *= self.is_weight
+            work *= scale * self.l1  # (λ₁ / N) sign(W)
+            self.grads += work
+
+
+def _weight_mask(net) -> np.ndarray:
+    """1.0 where the flat parameter vector holds a weight, 0.0 at a bias: each
+    Dense layer's block ``[W; b]`` ends with its ``n_out`` biases."""
+    mask = np.zeros_like(net.flat_parameters)
+    offset = 0
+    for layer in net.dense_layers:
+        size = layer.block.size
+        mask[offset : offset + size - layer.n_out] = 1.0
+        offset += size
+    return mask

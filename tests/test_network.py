@@ -364,3 +364,20 @@ def test_print_shows_the_summary(capsys):
 def test_repr_is_one_line():
     net = ffnn.Network.mlp([2, 3, 2], seed=0)
     assert repr(net) == "Network(Dense(2, 3) → Tanh() → Dense(3, 2) → softmax)"
+
+
+@pytest.mark.parametrize("engine", ["fast", "layers"])
+def test_a_copied_network_keeps_its_parameters_in_one_flat_vector(engine):
+    import copy
+    import pickle
+
+    X, y = _data(13, n=40)
+    original = ffnn.Network.mlp([2, 4, 2], seed=3)
+    for clone in (copy.deepcopy(original), pickle.loads(pickle.dumps(original))):
+        for layer in clone.dense_layers:
+            assert np.shares_memory(layer.block, clone.flat_parameters)
+            assert np.shares_memory(layer.grad_block, clone.flat_gradients)
+        before = clone.loss(X, y)
+        ffnn.train(clone, X, y, optimizer=ffnn.SGD(0.5), epochs=30, engine=engine)
+        assert clone.loss(X, y) < before  # the copy trains
+        assert original.loss(X, y) == before  # and the original is untouched

@@ -31,11 +31,12 @@ from typing import Any
 import numpy as np
 
 from ffnn._validation import check_int, check_positive
+from ffnn.engines import Engine, make_engine
 from ffnn.labels import check_labels_for
 from ffnn.losses import check_reduction
 from ffnn.network import Network
 from ffnn.optimizers import SGD, Optimizer
-from ffnn.training import clip_by_global_norm
+from ffnn.training import train_step
 
 
 @dataclass
@@ -185,27 +186,20 @@ def find_learning_rate(
     n = X.shape[0]
     batch = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
     rng = np.random.default_rng(seed)
-    params, grads = net.parameters(), net.gradients()
+    engine = make_engine("auto", net, X, y_index, batch, True, reduction, alpha, l1)
     rates = learning_rate_range(min_lr, max_lr, steps)
 
     losses: list[float] = []
     smoothed: list[float] = []
     average, best = 0.0, math.inf
     stop_reason = ""
-    batches = _batches(n, batch, rng)
     with np.errstate(over="ignore", invalid="ignore"):
-        for t, eta in enumerate(rates):
-            index = next(batches)
-            loss = net.compute_gradients(
-                X[index],
-                y_index[index],
-                reduction=reduction,
-                alpha=alpha,
-                l1=l1,
-                n_total=n,
-                training=True,
-                rng=rng,
-            )
+        batches = _endless(engine, rng)
+        for t, (eta, rows) in enumerate(zip(rates, batches, strict=False)):
+            # the step's update is made whatever the loss: the copy is thrown
+            # away, and the loss recorded is the one before the update
+            loss = train_step(engine, rows, optimizer, float(eta), clip_norm, rng)
+            loss /= rows.m  # the batch's mean cross-entropy
             if not math.isfinite(loss):
                 stop_reason = f"the loss became non-finite at step {t} (η = {eta:.3g})"
                 break
@@ -219,9 +213,6 @@ def find_learning_rate(
                     f"step {t} (η = {eta:.3g})"
                 )
                 break
-            if clip_norm is not None:
-                clip_by_global_norm(grads, clip_norm)
-            optimizer.step(params, grads, float(eta))
 
     recorded = rates[: len(losses)]
     result = LRFinderResult(
@@ -252,10 +243,7 @@ def _steepest(result: LRFinderResult, smoothing: float) -> float:
     return float(result.learning_rates[first + int(np.argmin(slopes))])
 
 
-def _batches(n: int, batch: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
-    """Row indices of successive batches: every pass over the data is a fresh
-    permutation, cut into batches (a short last one included)."""
+def _endless(engine: Engine, rng: np.random.Generator) -> Iterator[Any]:
+    """The engine's batches, epoch after epoch (reshuffled each time)."""
     while True:
-        order = rng.permutation(n) if batch < n else np.arange(n)
-        for start in range(0, n, batch):
-            yield order[start : start + batch]
+        yield from engine.batches(rng)

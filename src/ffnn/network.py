@@ -139,6 +139,13 @@ class Network:
             )
             offset += size
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # a copy (copy.deepcopy, pickle) gives each layer's [W; b] block an array
+        # of its own; bind the blocks to flat vectors again, or the optimizer would
+        # update a vector the layers no longer read
+        self.__dict__.update(state)
+        self._pack()
+
     @property
     def dense_layers(self) -> list[Dense]:
         return [layer for layer in self.layers if isinstance(layer, Dense)]

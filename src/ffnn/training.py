@@ -1,6 +1,6 @@
 """The training loop: batches, epochs, the History it records, and callbacks.
 
-Each step reads as the notes' loop, one named step a line (see :func:`train_epoch`):
+Each step reads as the notes' loop, one named step a line (see :func:`train_step`):
 forward, loss, backward, clip, update; then each epoch is recorded. The passes
 themselves run in an engine (:mod:`ffnn.engines`): the network's own layers, or
 the fast engine with the same equations. The loss recorded for an epoch is the
@@ -302,17 +302,31 @@ def train_epoch(
     clip_norm: float | None,
     rng: np.random.Generator,
 ) -> float:
-    """One pass over the data, a step per batch; returns the summed cross-entropy
-    of the epoch's forward passes."""
+    """One pass over the data, a :func:`train_step` per batch; returns the summed
+    cross-entropy of the epoch's forward passes."""
     total = 0.0
     for batch in engine.batches(rng):
-        engine.forward(batch, rng)  # Z_L = f(X_b), layer by layer
-        total += engine.loss(batch)  # ŷ = softmax(Z_L); Σ_i −log ŷ_{i,y_i}
-        engine.backward(batch)  # delta = ŷ − y, back through every layer; + penalty
-        if clip_norm is not None:
-            clip_by_global_norm(engine.grads, clip_norm)  # ‖g‖ ≤ clip_norm
-        optimizer.step(engine.params, engine.grads, eta)  # w ← w − η ∂J/∂w
+        total += train_step(engine, batch, optimizer, eta, clip_norm, rng)
     return total
+
+
+def train_step(
+    engine: Engine,
+    batch: Any,
+    optimizer: Optimizer,
+    eta: float,
+    clip_norm: float | None,
+    rng: np.random.Generator,
+) -> float:
+    """One update from one batch; returns the batch's summed cross-entropy
+    (computed before the update)."""
+    engine.forward(batch, rng)  # Z_L = f(X_b), layer by layer
+    loss = engine.loss(batch)  # ŷ = softmax(Z_L); Σ_i −log ŷ_{i,y_i}
+    engine.backward(batch)  # delta = ŷ − y, back through every layer; + penalty
+    if clip_norm is not None:
+        clip_by_global_norm(engine.grads, clip_norm)  # ‖g‖ ≤ clip_norm
+    optimizer.step(engine.params, engine.grads, eta)  # w ← w − η ∂J/∂w
+    return loss
 
 
 def record_epoch(

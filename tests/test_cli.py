@@ -8,9 +8,13 @@ import sys
 
 import numpy as np
 import pytest
+from rich.console import Console
 
 import ffnn
 from ffnn.cli import build_parser, main
+from ffnn.cli.train import config_from_args, print_config
+from ffnn.config import SETTINGS
+from ffnn.settings import Setting
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -36,6 +40,10 @@ def test_metrics_json_describes_the_run(run_dir):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["config"]["hidden"] == [5]
     assert metrics["config"]["epochs"] == 300
+    sources = metrics["config_sources"]
+    assert sources["hidden"] == sources["epochs"] == "given"
+    assert sources["dataset"] == sources["learning_rate"] == "default"
+    assert set(sources) == set(metrics["config"])
     assert len(metrics["history"]["loss"]) == 300
     assert 0.5 < metrics["train_accuracy"] <= 1.0
     assert 0.5 < metrics["test_accuracy"] <= 1.0
@@ -114,27 +122,97 @@ def test_divergence_is_reported_with_the_learning_rate(tmp_path, capsys):
     assert "learning rate" in capsys.readouterr().err
 
 
-def test_help_lists_every_option():
-    text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
-    for option in (
-        "--dataset",
-        "--samples",
-        "--noise",
-        "--seed",
-        "--hidden",
-        "--activation",
-        "--init",
-        "--optimizer",
-        "--lr",
-        "--momentum",
-        "--epochs",
-        "--batch-size",
-        "--l2",
-        "--dropout",
-        "--test-fraction",
-        "--out",
-    ):
-        assert option in text, option
+def train_help(monkeypatch, capsys) -> str:
+    """``ffnn train --help``, unwrapped (argparse wraps to $COLUMNS)."""
+    monkeypatch.setenv("COLUMNS", "1000")
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    return " ".join(capsys.readouterr().out.split())
+
+
+def test_help_shows_every_setting_with_its_choices_and_default(monkeypatch, capsys):
+    text = train_help(monkeypatch, capsys)
+    for declared in SETTINGS.values():
+        assert declared.flag in text, declared.name
+        assert declared.describe() in text, declared.name
+        if declared.choices is not None:
+            assert "{" + ",".join(declared.choices) + "}" in text, declared.name
+    assert "--lr" in text and "--out" in text and "--quiet" in text
+
+
+def example_value(declared: Setting):
+    """A valid value of ``declared`` other than its default."""
+    if declared.choices is not None:
+        return next(c for c in declared.choices if c != declared.default)
+    if declared.kind is bool:
+        return not declared.default
+    if declared.kind is int:
+        return (declared.default or 40) + 1
+    if declared.kind is float:
+        return 0.25 if declared.default != 0.25 else 0.5
+    return (4, 2)  # hidden layer sizes
+
+
+@pytest.mark.parametrize("name", list(SETTINGS))
+def test_every_setting_is_an_option_that_reaches_the_config(name):
+    declared = SETTINGS[name]
+    value = example_value(declared)
+    argv = (
+        [declared.flag]
+        if declared.kind is bool
+        else [declared.flag, declared.show(value)]
+    )
+    args = build_parser().parse_args(["train", *argv])
+    config = config_from_args(args)
+    assert getattr(config, name) == value
+    assert config.sources()[name] == "given"
+    others = {k: s for k, s in config.sources().items() if k != name}
+    assert set(others.values()) == {"default"}
+
+
+def test_only_the_options_given_override_the_preset():
+    args = build_parser().parse_args(
+        [
+            "train",
+            "--dataset",
+            "mnist",
+            "--activation",
+            "sigmoid",
+            "--batch-size",
+            "full",
+        ]
+    )
+    config = config_from_args(args)
+    assert (config.activation, config.batch_size) == ("sigmoid", None)
+    assert (config.init, config.optimizer, config.dtype) == (
+        "he_normal",
+        "adam",
+        "float32",
+    )
+    sources = config.sources()
+    assert sources["batch_size"] == sources["activation"] == "given"
+    assert sources["init"] == sources["dtype"] == "preset"
+
+
+def test_the_run_starts_by_saying_where_each_value_came_from():
+    args = build_parser().parse_args(
+        ["train", "--dataset", "mnist", "--activation", "sigmoid", "--optimizer", "sgd"]
+    )
+    config = config_from_args(args)
+    console = Console(record=True, width=200, highlight=False)
+    print_config(config, console)
+    lines = {line.split("  ")[0]: line for line in console.export_text().splitlines()}
+    assert "activation=sigmoid (preset relu)" in lines["given"]
+    assert "optimizer=sgd (preset adam)" in lines["given"]
+    for kept in ("init=he_normal", "decay=0.75", "batch_size=64", "schedule="):
+        assert kept in lines["mnist preset"], kept
+    assert "learning_rate=0.01 (preset 0.002)" in lines["defaults"]
+    assert "seed=0" in lines["defaults"]
+
+    brief = Console(record=True, width=200, highlight=False)
+    print_config(config, brief, brief=True)
+    text = brief.export_text()
+    assert "mnist preset" in text and "given" in text and "defaults" not in text
 
 
 @pytest.mark.parametrize("dataset", ["circles", "xor", "spiral"])

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import ffnn
+import ffnn.plots
 from ffnn.cli import main
 from ffnn.config import TrainConfig
 
@@ -29,6 +30,9 @@ def test_digits_preset_reaches_97_percent(digits_run):
     metrics = json.loads((digits_run / "metrics.json").read_text())
     assert metrics["config"]["activation"] == "relu"
     assert metrics["config"]["optimizer"] == "adam"
+    sources = metrics["config_sources"]
+    assert sources["activation"] == sources["optimizer"] == "preset"
+    assert sources["dataset"] == "given" and sources["seed"] == "default"
     assert metrics["n_test"] == 450
     assert metrics["test_accuracy"] >= 0.97
 

@@ -1,5 +1,12 @@
 """A training run's configuration, as one dataclass written beside its results.
 
+Each field of :class:`TrainConfig` is declared once, with
+:func:`ffnn.settings.setting`: its type, default, help text, choices (from the
+registries: ``ACTIVATIONS``, ``INITIALIZERS``, ...) and check. The ``ffnn
+train`` options and their help, the checks of experiment TOML keys and the
+config's own validation all read that declaration through :data:`SETTINGS`, so
+a new setting is one new field.
+
 The defaults are the notes' run: make_moons(200, noise=0.2), one tanh hidden
 layer of 3 units, ``N(0, 1/√n_in)`` weights, full-batch gradient descent with the
 summed gradient (``reduction="sum"``) and η = 0.01 for 2000 iterations. With the
@@ -10,10 +17,11 @@ summed gradient the step grows with the batch: η = 0.01 on 200 samples equals
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 from ffnn._validation import (
-    check_dtype,
+    FLOAT_DTYPES,
     check_fraction,
     check_int,
     check_positive,
@@ -22,10 +30,19 @@ from ffnn._validation import (
 from ffnn.activations import ACTIVATIONS
 from ffnn.datasets import DATASETS
 from ffnn.initializers import INITIALIZERS
-from ffnn.losses import check_reduction
+from ffnn.losses import REDUCTIONS
 from ffnn.network import Network
 from ffnn.optimizers import OPTIMIZERS, SGD, Optimizer
 from ffnn.schedules import SCHEDULES, get_schedule
+from ffnn.settings import (
+    Setting,
+    check_dtype_name,
+    check_hidden,
+    parse_batch_size,
+    parse_hidden,
+    setting,
+    settings_of,
+)
 
 #: data sets of images, with their own train/test split
 IMAGE_DATASETS = ("digits", "mnist")
@@ -64,70 +81,178 @@ DATASET_PRESETS: dict[str, dict[str, Any]] = {
 #: learning rate of each optimizer when none is given
 DEFAULT_LEARNING_RATES = {"sgd": 0.01, "adam": 1e-3, "rmsprop": 1e-3}
 
+#: where a config's value came from (:meth:`TrainConfig.sources`)
+GIVEN, PRESET, DEFAULT = "given", "preset", "default"
 
+
+# ------------------------------------------------------------------ the config
 @dataclass
 class TrainConfig:
-    """Everything that determines a training run; same config, same result."""
+    """Everything that determines a training run; same config, same result.
 
-    dataset: str = "moons"
-    samples: int | None = None  # None: 200 for the synthetic sets, all for images
-    noise: float | None = None  # None: the data set's own default (moons: 0.2)
-    seed: int = 0
-    hidden: tuple[int, ...] = (3,)
-    activation: str = "tanh"
-    init: str = "lecun_normal"
-    optimizer: str = "sgd"
-    learning_rate: float = 0.01
-    momentum: float = 0.0
-    nesterov: bool = False
-    schedule: str = "constant"
-    decay: float = 0.5  # StepDecay's drop or ExponentialDecay's rate
-    decay_every: int = 100  # epochs between StepDecay's drops
-    epochs: int = 2000
-    batch_size: int | None = None  # None: full batch
-    reduction: str = "sum"
-    l2: float = 0.0
-    l1: float = 0.0
-    dropout: float = 0.0
-    clip_norm: float | None = None
-    test_fraction: float = 0.0
-    dtype: str = "float64"
-    download: bool = False  # fetch MNIST into the cache when it is missing
+    :meth:`for_dataset` starts from a data set's preset and records where each
+    value came from (:meth:`sources`).
+    """
+
+    dataset: str = setting("moons", "data set", group="data", choices=ALL_DATASETS)
+    samples: int | None = setting(
+        None,
+        "samples to generate, or the first N training images of digits/mnist",
+        group="data",
+        check=partial(check_int, minimum=2),
+        shown="200, or all the images of digits/mnist",
+        none="auto",
+    )
+    noise: float | None = setting(
+        None,
+        "noise level of a synthetic set",
+        group="data",
+        check=partial(check_positive, allow_zero=True),
+        shown="the data set's own, 0.2 for moons",
+        none="auto",
+    )
+    seed: int = setting(
+        0,
+        "seed for the data, the initial weights, shuffling and dropout",
+        group="data",
+        check=partial(check_int, minimum=0),
+    )
+    hidden: tuple[int, ...] = setting(
+        (3,),
+        "hidden layer sizes, comma-separated, e.g. 3 or 64,32",
+        group="network",
+        check=check_hidden,
+        parse=parse_hidden,
+    )
+    activation: str = setting(
+        "tanh", "hidden-layer activation", group="network", choices=ACTIVATIONS
+    )
+    init: str = setting(
+        "lecun_normal",
+        "weight initialiser; lecun_normal is the notes' N(0, 1/√n_in)",
+        group="network",
+        choices=INITIALIZERS,
+    )
+    optimizer: str = setting("sgd", "optimizer", group="training", choices=OPTIMIZERS)
+    learning_rate: float = setting(
+        DEFAULT_LEARNING_RATES["sgd"],
+        "learning rate η. With --reduction sum the gradient is summed over the "
+        "batch: 0.01 on 200 samples = 2.0 with mean",
+        group="training",
+        check=check_positive,
+        flag="--lr",
+        shown=", ".join(f"{v:g} for {k}" for k, v in DEFAULT_LEARNING_RATES.items()),
+    )
+    momentum: float = setting(
+        0.0,
+        "SGD momentum μ",
+        group="training",
+        check=partial(check_positive, allow_zero=True),
+    )
+    nesterov: bool = setting(False, "Nesterov momentum (SGD)", group="training")
+    schedule: str = setting(
+        "constant",
+        "learning-rate schedule over epochs",
+        group="training",
+        choices=SCHEDULES,
+    )
+    decay: float = setting(
+        0.5,
+        "factor of the step or exponential schedule (StepDecay's drop, "
+        "ExponentialDecay's rate)",
+        group="training",
+        check=check_positive,
+    )
+    decay_every: int = setting(
+        100,
+        "epochs between the step schedule's drops",
+        group="training",
+        check=check_int,
+    )
+    epochs: int = setting(
+        2000, "passes over the training data", group="training", check=check_int
+    )
+    batch_size: int | None = setting(
+        None,
+        "mini-batch size, or 'full' for full-batch gradient descent",
+        group="training",
+        check=check_int,
+        parse=parse_batch_size,
+        shown="full",
+        none="full",
+    )
+    reduction: str = setting(
+        "sum",
+        "gradient of the summed loss (the notes') or of the mean",
+        group="training",
+        choices=REDUCTIONS,
+    )
+    l2: float = setting(
+        0.0,
+        "L2 strength λ: L = L0 + λ/(2n) Σ w²",
+        group="training",
+        check=partial(check_positive, allow_zero=True),
+    )
+    l1: float = setting(
+        0.0,
+        "L1 strength: adds λ₁/n Σ |w|",
+        group="training",
+        check=partial(check_positive, allow_zero=True),
+    )
+    dropout: float = setting(
+        0.0,
+        "dropout rate after each hidden layer",
+        group="network",
+        check=check_fraction,
+    )
+    clip_norm: float | None = setting(
+        None,
+        "clip gradients to this global norm",
+        group="training",
+        check=check_positive,
+        shown="no clipping",
+    )
+    test_fraction: float = setting(
+        0.0,
+        "share of the samples held out for testing; 0 tests the synthetic sets "
+        "on fresh samples drawn with seed + 1, and digits on 0.25 of its images",
+        group="data",
+        check=check_fraction,
+    )
+    dtype: str = setting(
+        "float64",
+        "floating-point precision",
+        group="network",
+        choices=FLOAT_DTYPES,
+        check=check_dtype_name,
+    )
+    download: bool = setting(
+        False, "download MNIST into the cache folder if it is missing", group="data"
+    )
 
     def __post_init__(self) -> None:
-        lookup(ALL_DATASETS, self.dataset, "dataset")
-        lookup(ACTIVATIONS, self.activation, "activation")
-        lookup(INITIALIZERS, self.init, "initializer")
-        lookup(OPTIMIZERS, self.optimizer, "optimizer")
-        lookup(SCHEDULES, self.schedule, "schedule")
-        check_reduction(self.reduction)
-        check_dtype(self.dtype)
-        self.hidden = tuple(check_int(h, "hidden layer size") for h in self.hidden)
-        if self.samples is not None:
-            check_int(self.samples, "samples", minimum=2)
-        check_int(self.epochs, "epochs")
-        if self.batch_size is not None:
-            check_int(self.batch_size, "batch_size")
-        if self.noise is not None:
-            check_positive(self.noise, "noise", allow_zero=True)
-        check_positive(self.learning_rate, "learning_rate")
-        check_positive(self.l2, "l2", allow_zero=True)
-        check_positive(self.l1, "l1", allow_zero=True)
-        check_fraction(self.dropout, "dropout")
-        check_fraction(self.test_fraction, "test_fraction")
-        if self.clip_norm is not None:
-            check_positive(self.clip_norm, "clip_norm")
+        for name, declared in SETTINGS.items():
+            setattr(self, name, declared.validate(getattr(self, name)))
 
     @classmethod
-    def for_dataset(cls, dataset: str = "moons", **given: Any) -> TrainConfig:
-        """A config for ``dataset``: its preset (:data:`DATASET_PRESETS`; the
-        notes' settings for the synthetic sets) with the ``given`` values on top.
+    def for_dataset(cls, dataset: str | None = None, **given: Any) -> TrainConfig:
+        """A config for ``dataset`` (moons when None): its preset
+        (:data:`DATASET_PRESETS`; the notes' settings for the synthetic sets)
+        with the ``given`` values on top.
 
         A different optimizer without a learning rate gets that optimizer's usual
-        one (:data:`DEFAULT_LEARNING_RATES`).
+        one (:data:`DEFAULT_LEARNING_RATES`). The config records which values
+        were given, which came from the preset and which are defaults
+        (:meth:`sources`).
         """
-        preset = DATASET_PRESETS.get(dataset, {})
+        name = "moons" if dataset is None else dataset
+        preset = DATASET_PRESETS.get(name, {})
         values = {**preset, **given}
+        sources = dict.fromkeys(SETTINGS, DEFAULT)
+        sources.update(dict.fromkeys(preset, PRESET))
+        sources.update(dict.fromkeys(given, GIVEN))
+        if dataset is not None:
+            sources["dataset"] = GIVEN
         optimizer = values.get("optimizer", cls.optimizer)
         if "learning_rate" not in given and optimizer != preset.get(
             "optimizer", cls.optimizer
@@ -135,7 +260,26 @@ class TrainConfig:
             values["learning_rate"] = lookup(
                 DEFAULT_LEARNING_RATES, optimizer, "optimizer"
             )
-        return cls(dataset=dataset, **values)
+            sources["learning_rate"] = DEFAULT
+        config = cls(dataset=name, **values)
+        config._sources = sources
+        return config
+
+    def sources(self) -> dict[str, str]:
+        """Where each value came from: ``'given'``, ``'preset'`` (the data set's,
+        :data:`DATASET_PRESETS`) or ``'default'``, by field name.
+
+        :meth:`for_dataset` records them; for a config built directly (or
+        copied with :func:`dataclasses.replace`) a value equal to its field's
+        default counts as a default, any other as given.
+        """
+        recorded = getattr(self, "_sources", None)
+        if recorded is not None:
+            return dict(recorded)
+        return {
+            name: DEFAULT if getattr(self, name) == declared.default else GIVEN
+            for name, declared in SETTINGS.items()
+        }
 
     def make_network(self, n_inputs: int, n_classes: int) -> Network:
         """The configured network for ``n_inputs`` features and ``n_classes``."""
@@ -166,3 +310,7 @@ class TrainConfig:
         values = asdict(self)
         values["hidden"] = list(self.hidden)
         return values
+
+
+#: every :class:`TrainConfig` field's declaration, by name, in field order
+SETTINGS: dict[str, Setting] = settings_of(TrainConfig)

@@ -10,23 +10,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
-from sklearn.metrics import confusion_matrix
 
 from ffnn._validation import check_int, check_X, check_y
 from ffnn.network import Network
 from ffnn.training import History
+
+if TYPE_CHECKING:  # matplotlib is imported by the functions that draw: it is slow
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: colours of classes 0, 1, 2, … (the notes' red and blue first)
 CLASS_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    from matplotlib.figure import Figure
+
     if ax is not None:
         return ax.figure, ax
     figure = Figure(figsize=figsize, layout="constrained")
@@ -56,6 +58,8 @@ def plot_decision_boundary(
     padding : float
         Margin around the data, in data units.
     """
+    from matplotlib.colors import ListedColormap
+
     if net.n_inputs != 2:
         raise ValueError(
             f"a decision boundary needs a network with 2 inputs, this one has "
@@ -172,6 +176,8 @@ def plot_confusion_matrix(
     net: Network, X: Any, y: Any, ax: Axes | None = None, title: str | None = None
 ) -> Figure:
     """Counts of (true class, predicted class) over ``(X, y)``, annotated."""
+    from sklearn.metrics import confusion_matrix
+
     X = check_X(X, net.n_inputs)
     y = check_y(y, X.shape[0])
     classes = net.classes if net.classes is not None else np.arange(net.n_outputs)
@@ -205,6 +211,8 @@ def plot_misclassified(
     net: Network, X: Any, y: Any, shape: tuple[int, int], limit: int = 36
 ) -> Figure:
     """A grid of up to ``limit`` misclassified images, titled "true → predicted"."""
+    from matplotlib.figure import Figure
+
     X = check_X(X, net.n_inputs)
     y = check_y(y, X.shape[0])
     predicted = net.predict(X)
@@ -228,6 +236,8 @@ def plot_first_layer_weights(
 ) -> Figure:
     """Each of the first ``limit`` first-layer units' weights as an image: the
     pattern of pixels that excites (red) or inhibits (blue) the unit."""
+    from matplotlib.figure import Figure
+
     W = net.weights[0]  # (n_pixels, n_hidden)
     if W.shape[0] != shape[0] * shape[1]:
         raise ValueError(

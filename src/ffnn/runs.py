@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from ffnn.config import IMAGE_DATASETS, TrainConfig
 from ffnn.datasets import load_dataset, load_digits, load_mnist
@@ -90,6 +89,8 @@ def load_data(config: TrainConfig) -> tuple[np.ndarray, ...]:
         )
         source = "the 10,000 MNIST test images"
     elif config.test_fraction > 0:
+        from sklearn.model_selection import train_test_split  # slow to import
+
         X, y = load_dataset(
             config.dataset,
             config.samples or SYNTHETIC_SAMPLES,
@@ -168,6 +169,7 @@ def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
     run.network.save(paths["model.npz"])
     metrics = {
         "config": run.config.to_dict(),
+        "config_sources": run.config.sources(),  # given, preset or default
         "network": repr(run.network),
         "n_parameters": run.network.n_parameters,
         **run.metrics(),

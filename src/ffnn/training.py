@@ -162,11 +162,7 @@ class EarlyStopping(Callback):
 def evaluate(net: Network, X: Any, y: Any) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``net`` on ``(X, y)``, without dropout."""
     X = check_X(X, net.n_inputs, net.dtype)
-    y_index = net.encode_labels(check_y(y, X.shape[0]))
-    Z = net.forward(X, training=False)
-    loss = SoftmaxCrossEntropy().forward(Z, y_index)
-    accuracy = float(np.mean(np.argmax(Z, axis=1) == y_index))
-    return loss, accuracy
+    return _evaluate_encoded(net, X, net.encode_labels(check_y(y, X.shape[0])))
 
 
 def clip_by_global_norm(grads: Sequence[np.ndarray], max_norm: float) -> float:
@@ -347,7 +343,10 @@ def record_epoch(
     history.time.append(time.perf_counter() - start)
 
 
-def _evaluate_encoded(net: Network, X: np.ndarray, y_index: np.ndarray):
+def _evaluate_encoded(
+    net: Network, X: np.ndarray, y_index: np.ndarray
+) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy on validated ``X`` and output indices."""
     Z = net.forward(X, training=False)
     loss = SoftmaxCrossEntropy().forward(Z, y_index)
     return loss, float(np.mean(np.argmax(Z, axis=1) == y_index))

@@ -1,11 +1,20 @@
 """``ffnn train``: options become a :class:`TrainConfig` on top of the data set's
 preset, :func:`ffnn.runs.run_config` trains, :func:`ffnn.runs.write_run` writes
-the model, metrics and plots; a Rich progress bar shows the live loss."""
+the model, metrics and plots; a Rich progress bar shows the live loss.
+
+The options are the config's settings (:data:`ffnn.config.SETTINGS`): each
+field's declaration gives its flag, type, choices, help and default, so this
+module names none of them. The run starts by printing the resolved
+configuration: the values given, those taken from the data set's preset and the
+defaults.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -16,14 +25,15 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
+from rich.text import Text
 
-from ffnn.activations import ACTIVATIONS
-from ffnn.config import ALL_DATASETS, DATASET_PRESETS, TrainConfig
-from ffnn.initializers import INITIALIZERS
-from ffnn.optimizers import OPTIMIZERS
-from ffnn.runs import run_config, write_run
-from ffnn.schedules import SCHEDULES
+from ffnn.config import DATASET_PRESETS, DEFAULT, GIVEN, PRESET, SETTINGS, TrainConfig
+from ffnn.settings import Setting, show_value
 from ffnn.training import Callback, History
+
+#: sections of ``ffnn train --help``, in order (each setting names its own)
+GROUPS = ("data", "network", "training")
 
 
 class ProgressBar(Callback):
@@ -57,38 +67,6 @@ class ProgressBar(Callback):
         self.progress.stop()
 
 
-def _hidden_sizes(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--hidden takes comma-separated integers such as 10 or 64,32; got {text!r}"
-        ) from None
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(
-            f"hidden layer sizes must be >= 1, got {text!r}"
-        )
-    return sizes
-
-
-def _batch_size(text: str) -> int | str:
-    if text.lower() in ("full", "none", "all"):
-        return "full"
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--batch-size takes a positive integer or 'full', got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"--batch-size must be >= 1, got {value}")
-    return value
-
-
-def _names(registry) -> list[str]:
-    return sorted(registry)
-
-
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the ``train`` command to the ``ffnn`` subparsers."""
     train = commands.add_parser(
@@ -107,159 +85,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         epilog=_presets_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    # options default to SUPPRESS so that only the ones given reach the config,
-    # on top of the data set's preset
-    quiet_default = {"default": argparse.SUPPRESS}
-    data = train.add_argument_group("data")
-    data.add_argument(
-        "--dataset",
-        choices=_names(ALL_DATASETS),
-        **quiet_default,
-        help="data set (default: moons)",
-    )
-    data.add_argument(
-        "--samples",
-        type=int,
-        **quiet_default,
-        help="samples to generate (default: 200), or the first N "
-        "training images of digits/mnist",
-    )
-    data.add_argument(
-        "--noise",
-        type=float,
-        **quiet_default,
-        help="noise level (default: the data set's own, 0.2 for moons)",
-    )
-    data.add_argument(
-        "--seed",
-        type=int,
-        **quiet_default,
-        help="seed for the data, the initial weights, shuffling and "
-        "dropout (default: 0)",
-    )
-    data.add_argument(
-        "--test-fraction",
-        type=float,
-        **quiet_default,
-        help="share of the samples held out for testing (default: 0, "
-        "which tests synthetic sets on fresh samples drawn with "
-        "seed + 1, and digits on 0.25 of its images)",
-    )
-    data.add_argument(
-        "--download",
-        action="store_true",
-        **quiet_default,
-        help="download MNIST into the cache folder if it is missing",
-    )
-    model = train.add_argument_group("network")
-    model.add_argument(
-        "--hidden",
-        type=_hidden_sizes,
-        **quiet_default,
-        help="hidden layer sizes, comma-separated, e.g. 3 or 64,32 (default: 3)",
-    )
-    model.add_argument(
-        "--activation",
-        choices=_names(ACTIVATIONS),
-        **quiet_default,
-        help="hidden-layer activation (default: tanh)",
-    )
-    model.add_argument(
-        "--init",
-        choices=_names(INITIALIZERS),
-        **quiet_default,
-        help="weight initialiser; lecun_normal is the notes' "
-        "N(0, 1/√n_in) (default: lecun_normal)",
-    )
-    model.add_argument(
-        "--dropout",
-        type=float,
-        **quiet_default,
-        help="dropout rate after each hidden layer (default: 0)",
-    )
-    model.add_argument(
-        "--dtype",
-        choices=["float64", "float32"],
-        **quiet_default,
-        help="floating-point precision (default: float64)",
-    )
-    fit = train.add_argument_group("training")
-    fit.add_argument(
-        "--optimizer",
-        choices=_names(OPTIMIZERS),
-        **quiet_default,
-        help="optimizer (default: sgd)",
-    )
-    fit.add_argument(
-        "--lr",
-        type=float,
-        dest="learning_rate",
-        **quiet_default,
-        help="learning rate η (default: 0.01 for sgd, 0.001 for adam "
-        "and rmsprop). With --reduction sum the gradient is summed "
-        "over the batch: 0.01 on 200 samples = 2.0 with mean",
-    )
-    fit.add_argument(
-        "--momentum", type=float, **quiet_default, help="SGD momentum μ (default: 0)"
-    )
-    fit.add_argument(
-        "--nesterov", action="store_true", **quiet_default, help="Nesterov momentum"
-    )
-    fit.add_argument(
-        "--schedule",
-        choices=_names(SCHEDULES),
-        **quiet_default,
-        help="learning-rate schedule over epochs (default: constant)",
-    )
-    fit.add_argument(
-        "--decay",
-        type=float,
-        **quiet_default,
-        help="factor of the step or exponential schedule (default: 0.5)",
-    )
-    fit.add_argument(
-        "--decay-every",
-        type=int,
-        **quiet_default,
-        help="epochs between the step schedule's drops (default: 100)",
-    )
-    fit.add_argument(
-        "--epochs",
-        type=int,
-        **quiet_default,
-        help="passes over the training data (default: 2000)",
-    )
-    fit.add_argument(
-        "--batch-size",
-        type=_batch_size,
-        **quiet_default,
-        help="mini-batch size, or 'full' for full-batch gradient "
-        "descent (default: full)",
-    )
-    fit.add_argument(
-        "--reduction",
-        choices=["sum", "mean"],
-        **quiet_default,
-        help="gradient of the summed loss (the notes') or of the mean (default: sum)",
-    )
-    fit.add_argument(
-        "--l2",
-        type=float,
-        **quiet_default,
-        help="L2 strength λ: L = L0 + λ/(2n) Σ w² (default: 0)",
-    )
-    fit.add_argument(
-        "--l1",
-        type=float,
-        **quiet_default,
-        help="L1 strength: adds λ₁/n Σ |w| (default: 0)",
-    )
-    fit.add_argument(
-        "--clip-norm",
-        type=float,
-        **quiet_default,
-        help="clip gradients to this global norm (default: no clipping)",
-    )
+    groups = {name: train.add_argument_group(name) for name in GROUPS}
+    for declared in SETTINGS.values():
+        _add_option(groups[declared.group], declared)
     train.add_argument(
         "--out",
         type=Path,
@@ -267,33 +95,93 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="folder for the model, metrics and plots (default: ffnn-run)",
     )
-    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar, and of the configuration only what was given "
+        "and what came from the data set's preset",
+    )
     train.set_defaults(handler=_train)
+
+
+def _add_option(group: argparse._ArgumentGroup, declared: Setting) -> None:
+    # the default is SUPPRESS so that only the options given reach the config,
+    # on top of the data set's preset
+    options: dict[str, Any] = {
+        "dest": declared.name,
+        "default": argparse.SUPPRESS,
+        "help": declared.describe(),
+    }
+    if declared.kind is bool:
+        options["action"] = "store_true"
+    else:
+        options["type"] = _reader(declared.parse) if declared.parse else declared.kind
+        options["choices"] = declared.choices
+    group.add_argument(declared.flag, **options)
+
+
+def _reader(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` with its ValueError turned into argparse's usage error."""
+
+    def read(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    read.__name__ = parse.__name__
+    return read
 
 
 def _presets_text() -> str:
     lines = ["presets (options given on the command line override them):"]
     for name, preset in DATASET_PRESETS.items():
-        values = ", ".join(f"{key}={_show(value)}" for key, value in preset.items())
+        values = ", ".join(
+            f"{key}={show_value(value)}" for key, value in preset.items()
+        )
         lines.append(f"  {name}: {values}")
     return "\n".join(lines)
 
 
-def _show(value: object) -> str:
-    if isinstance(value, tuple):
-        return ",".join(str(v) for v in value)
-    return str(value)
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The config of parsed ``ffnn train`` options: the data set's preset with
+    the options given on top (it records which is which)."""
+    given = {name: value for name, value in vars(args).items() if name in SETTINGS}
+    return TrainConfig.for_dataset(given.pop("dataset", None), **given)
 
 
-#: Namespace entries that are not TrainConfig fields
-_NOT_CONFIG = {"command", "handler", "out", "quiet"}
+def print_config(config: TrainConfig, console: Console, brief: bool = False) -> None:
+    """The resolved configuration, a line per source: the values given, those
+    from the data set's preset and (unless ``brief``) the defaults. A value that
+    replaced the preset's says which."""
+    sources = config.sources()
+    preset = DATASET_PRESETS.get(config.dataset, {})
+    labels = {GIVEN: "given", PRESET: f"{config.dataset} preset", DEFAULT: "defaults"}
+    table = Table.grid(padding=(0, 2))
+    for source, label in labels.items():
+        if brief and source == DEFAULT:
+            continue
+        values = []
+        for name, declared in SETTINGS.items():
+            if sources[name] != source:
+                continue
+            value = getattr(config, name)
+            text = f"{name}={declared.show(value)}"
+            if source != PRESET and name in preset and preset[name] != value:
+                text += f" (preset {declared.show(preset[name])})"
+            values.append(text)
+        if values:
+            table.add_row(Text(label, style="bold"), Text("  ".join(values)))
+    if table.row_count:
+        console.print(table)
 
 
 def _train(args: argparse.Namespace, console: Console) -> int:
-    given = {k: v for k, v in vars(args).items() if k not in _NOT_CONFIG}
-    if given.get("batch_size") == "full":
-        given["batch_size"] = None
-    config = TrainConfig.for_dataset(given.pop("dataset", "moons"), **given)
+    # imported here, not with the parser: ffnn --help stays fast
+    from ffnn.runs import run_config, write_run
+
+    config = config_from_args(args)
+    print_config(config, console, brief=args.quiet)
     callbacks = [] if args.quiet else [ProgressBar(console)]
     try:
         run = run_config(config, callbacks)

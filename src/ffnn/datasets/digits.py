@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sklearn.datasets
-from sklearn.model_selection import train_test_split
 
 from ffnn._validation import check_dtype, check_fraction, check_int
 
@@ -49,6 +47,10 @@ def load_digits(
     ``X = pixels / 16``; the split is
     ``train_test_split(X, y, test_size=test_fraction, stratify=y, random_state=seed)``.
     """
+    # scikit-learn is imported here, not with ffnn: it takes ~1 s to load
+    import sklearn.datasets
+    from sklearn.model_selection import train_test_split
+
     dtype = check_dtype(dtype)
     test_fraction = check_fraction(test_fraction, "test_fraction")
     if test_fraction == 0:

@@ -12,9 +12,7 @@ format itself is read by :mod:`ffnn.datasets.idx`.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
-import urllib.request
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -134,6 +132,8 @@ def _fetch(
     into place, so an interrupted or bad download never leaves a file that
     looks valid.
     """
+    import urllib.request  # only downloads need it (and http.client behind it)
+
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
     request = urllib.request.Request(url, headers={"User-Agent": "ffnn"})
     try:
@@ -172,6 +172,8 @@ def _download(
     progress: Progress | None,
 ) -> Path:
     """Fetch ``name.gz`` into ``folder`` from the first mirror that works."""
+    import http.client
+
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.gz"
     failures = []

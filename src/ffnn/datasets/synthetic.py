@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import sklearn.datasets
 
 from ffnn._validation import check_int, check_positive, lookup
 
@@ -23,6 +22,8 @@ def make_moons(
     n_samples: int = 200, noise: float = 0.2, seed: int | None = 0
 ) -> Dataset:
     """Two interleaving half circles (scikit-learn's ``make_moons``)."""
+    import sklearn.datasets  # imported on first use: it takes ~1 s to load
+
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     noise = check_positive(noise, "noise", allow_zero=True)
     return sklearn.datasets.make_moons(n_samples, noise=noise, random_state=seed)
@@ -32,6 +33,8 @@ def make_circles(
     n_samples: int = 200, noise: float = 0.1, seed: int | None = 0, factor: float = 0.5
 ) -> Dataset:
     """A small circle inside a large one (scikit-learn's ``make_circles``)."""
+    import sklearn.datasets  # imported on first use: it takes ~1 s to load
+
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     noise = check_positive(noise, "noise", allow_zero=True)
     return sklearn.datasets.make_circles(

@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -82,15 +82,7 @@ class SweepResult:
         for name, rows in tables.items():
             paths[f"{name}.csv"] = _write_csv(out / f"{name}.csv", rows)
         document = {
-            "experiment": {
-                "name": self.experiment.name,
-                "base": self.experiment.base,
-                "grid": self.experiment.grid,
-                "repeats": self.experiment.repeats,
-                "seed": self.experiment.seed,
-                "paired": self.experiment.paired,
-                "folds": self.experiment.folds,
-            },
+            "experiment": asdict(self.experiment),
             **tables,
         }
         paths["results.json"] = out / "results.json"
@@ -152,13 +144,3 @@ def run_experiment(
     return SweepResult(
         experiment, execute(experiment.specs(), n_jobs, scheduler, progress)
     )
-
-
-def iter_params(results: Iterable[RunResult], key: str) -> list[Any]:
-    """The distinct values of grid parameter ``key``, in run order."""
-    seen: list[Any] = []
-    for run in results:
-        value = run.spec.params.get(key)
-        if value not in seen:
-            seen.append(value)
-    return seen

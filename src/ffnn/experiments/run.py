@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from ffnn.config import TrainConfig
@@ -41,6 +40,8 @@ def _fold_data(config: TrainConfig, fold: int, folds: int):
     ``paired=True`` every grid point of a repeat shares that seed, so all of them
     are scored on the same folds, and each sample is held out exactly once.
     """
+    from sklearn.model_selection import StratifiedKFold  # slow to import
+
     from ffnn.datasets import load_dataset
 
     X, y = load_dataset(config.dataset, config.samples, config.noise, config.seed)

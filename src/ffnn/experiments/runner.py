@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -56,24 +57,10 @@ def apply_overrides(
             raise ValueError(f"base.{key}: varied by the grid; cannot override")
         new_base[key] = value
     make_config(new_base, "override")  # names a bad key before the sweep is built
-    from ffnn.experiments.sweep import Experiment
-
-    experiment = Experiment(
-        name=experiment.name,
-        base=new_base,
-        grid=experiment.grid,
-        repeats=changes.get("repeats", experiment.repeats),
-        seed=changes.get("seed", experiment.seed),
-        paired=experiment.paired,
-        folds=experiment.folds,
-        diagnostics=experiment.diagnostics,
-    )
-    return ExperimentFile(
-        experiment,
-        spec.study,
-        {**spec.options, **(options or {})},
-        spec.description,
-        spec.source,
+    return replace(
+        spec,
+        experiment=replace(experiment, base=new_base, **changes),
+        options={**spec.options, **(options or {})},
     )
 
 

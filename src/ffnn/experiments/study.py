@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
@@ -25,6 +24,9 @@ from ffnn.experiments.results import SweepResult, run_experiment
 from ffnn.experiments.run import RunResult
 from ffnn.plots import plot_loss_curves, save_figure
 from ffnn.runs import json_safe
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 Progress = Callable[[int, int], None]
 
@@ -179,15 +181,15 @@ class Study:
         experiment = spec.experiment
         values = {f"base.{k}": v for k, v in experiment.base.items()}
         values.update({f"grid.{k}": v for k, v in experiment.grid.items()})
+        # the rest of the plan (repeats, seed, paired, folds, diagnostics, …)
         values.update(
             {
-                "repeats": experiment.repeats,
-                "seed": experiment.seed,
-                "paired": experiment.paired,
+                f.name: getattr(experiment, f.name)
+                for f in fields(experiment)
+                if f.name not in ("name", "base", "grid")
+                and getattr(experiment, f.name) is not None
             }
         )
-        if experiment.folds:
-            values["folds"] = experiment.folds
         values.update({f"study.{k}": v for k, v in options.items()})
         return values
 

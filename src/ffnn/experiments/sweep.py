@@ -16,48 +16,26 @@ gathers them into a :class:`SweepResult`.
 from __future__ import annotations
 
 import itertools
-import types
-import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ffnn.config import TrainConfig
-
-CONFIG_FIELDS = {f.name: f for f in fields(TrainConfig)}
+from ffnn.config import SETTINGS, TrainConfig
 
 
 # ------------------------------------------------------------------ config checks
-def _expected_types(name: str) -> tuple[type, ...]:
-    hint = typing.get_type_hints(TrainConfig)[name]
-    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
-    args = typing.get_args(hint) if union else (hint,)
-    accepted: list[type] = []
-    for arg in args:
-        origin = typing.get_origin(arg) or arg
-        if origin is type(None):
-            accepted.append(type(None))
-        elif origin is float:
-            accepted += [float, int]
-        elif origin is tuple:
-            accepted += [tuple, list, int]  # hidden: 10 or [10, 10]
-        else:
-            accepted.append(origin)
-    return tuple(accepted)
-
-
 def check_config_values(values: Mapping[str, Any], where: str) -> None:
-    """Check that every key names a TrainConfig field and every value has its
-    type; the error names the key."""
+    """Check that every key names a TrainConfig setting and every value has its
+    type (:attr:`ffnn.config.Setting.accepts`); the error names the key."""
     for key, value in values.items():
-        if key not in CONFIG_FIELDS:
-            valid = ", ".join(sorted(CONFIG_FIELDS))
+        if key not in SETTINGS:
+            valid = ", ".join(sorted(SETTINGS))
             raise ValueError(
                 f"{where}.{key}: unknown parameter {key!r}; valid: {valid}"
             )
-        expected = _expected_types(key)
+        expected = SETTINGS[key].accepts
         if isinstance(value, bool) and bool not in expected:
             raise TypeError(
                 f"{where}.{key}: expected {_type_names(expected)}, got {value!r}"
@@ -76,9 +54,6 @@ def _type_names(types: tuple[type, ...]) -> str:
 def make_config(values: Mapping[str, Any], where: str) -> TrainConfig:
     """A TrainConfig from checked values; invalid values name ``where``."""
     check_config_values(values, where)
-    values = dict(values)
-    if isinstance(values.get("hidden"), int):
-        values["hidden"] = (values["hidden"],)
     try:
         return TrainConfig(**values)
     except (TypeError, ValueError) as error:
@@ -198,8 +173,3 @@ class Experiment:
 def run_seed(base_seed: int, index: int) -> int:
     """A run's seed: the first word of ``SeedSequence([base_seed, index])``."""
     return int(np.random.SeedSequence([base_seed, index]).generate_state(1)[0])
-
-
-def with_overrides(experiment: Experiment, **changes: Any) -> Experiment:
-    """A copy of ``experiment`` with fields replaced (validated again)."""
-    return replace(experiment, **changes)

@@ -16,10 +16,9 @@ the training-set size is labelled "full batch" in the report.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
@@ -27,6 +26,9 @@ from ffnn.experiments.results import SweepResult
 from ffnn.experiments.run import RunResult
 from ffnn.experiments.study import Study, StudyOutput, first_repeat
 from ffnn.runs import load_data
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 
 class BatchSizeStudy(Study):
@@ -227,6 +229,8 @@ def _reading(
 # ---------------------------------------------------------------------- figures
 def _loss_figure(runs: list[RunResult], n_train: int, seconds: float) -> Figure:
     """Loss against epochs, updates and seconds, one colour per batch size."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(13, 4), layout="constrained")
     by_epoch, by_update, by_time = figure.subplots(1, 3, sharey=True)
     for index, run in enumerate(runs):
@@ -257,6 +261,8 @@ def _loss_figure(runs: list[RunResult], n_train: int, seconds: float) -> Figure:
 
 
 def _cost_figure(per_size: list[dict[str, Any]]) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(9, 3.5), layout="constrained")
     updates, seconds = figure.subplots(1, 2)
     labels = [e["label"] for e in per_size]

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from ffnn.datasets import load_dataset
 from ffnn.experiments.run import RunResult
 from ffnn.plots import plot_decision_boundary
 from ffnn.runs import load_data
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 
 def training_points(run: RunResult) -> tuple[np.ndarray, np.ndarray]:
@@ -52,6 +55,8 @@ def decision_boundary_grid(
     resolution : int
         Grid points per axis of each panel's shading.
     """
+    from matplotlib.figure import Figure
+
     if not runs:
         raise ValueError("decision_boundary_grid needs at least one run")
     columns = min(columns, len(runs))

@@ -21,11 +21,9 @@ import csv
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
@@ -34,6 +32,9 @@ from ffnn.experiments.run import RunResult, run_one
 from ffnn.experiments.study import Study, StudyOutput, describe_point
 from ffnn.plots import plot_decision_boundary
 from ffnn.runs import load_data
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 #: mean accuracies closer than this are tied (k-fold means of the same fold
 #: scores can differ in the last bits)
@@ -264,6 +265,9 @@ def _heatmaps(
     chosen: dict[str, Any] | None,
 ) -> Figure:
     """Mean held-out accuracy and loss over the grid, cells annotated mean ± std."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
     rows = list(dict.fromkeys(e[rows_key] for e in table))
     columns = list(dict.fromkeys(e[columns_key] for e in table))
     figure = Figure(figsize=(11, 0.9 * len(rows) + 2.4), layout="constrained")

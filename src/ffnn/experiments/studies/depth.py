@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from matplotlib import colormaps
-from matplotlib.figure import Figure
 
 from ffnn._validation import check_positive
 from ffnn.experiments.config_file import ExperimentFile
@@ -30,6 +28,9 @@ from ffnn.experiments.results import SweepResult
 from ffnn.experiments.run import RunResult
 from ffnn.experiments.study import Study, StudyOutput
 from ffnn.plots import plot_loss_curves
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 #: grid keys the depth study knows how to group by
 GRID_KEYS = ("hidden", "activation")
@@ -269,6 +270,8 @@ def _finite_or(value: float, default: float) -> float:
 
 # ------------------------------------------------------------------------ figures
 def _panels(count: int, width: float = 5.0, height: float = 3.8):
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width * count + 0.5, height), layout="constrained")
     axes = np.atleast_1d(figure.subplots(1, count, sharey=True))
     return figure, axes
@@ -290,6 +293,8 @@ def _loss_figure(sweep: SweepResult, activations: Sequence[str]) -> Figure:
 
 
 def _accuracy_figure(points: list[dict[str, Any]], activations: Sequence[str]):
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6.5, 4), layout="constrained")
     ax = figure.add_subplot()
     for index, activation in enumerate(activations):
@@ -343,6 +348,8 @@ def _gradient_figure(points: list[dict[str, Any]], activations: Sequence[str]):
 def _gradient_epochs_figure(
     sweep: SweepResult, activations: Sequence[str], hidden
 ) -> Figure:
+    from matplotlib import colormaps
+
     figure, axes = _panels(len(activations))
     for ax, activation in zip(axes, activations, strict=True):
         run = _select(sweep, activation, hidden)[0]

@@ -18,10 +18,9 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
@@ -37,6 +36,9 @@ from ffnn.experiments.study import (
     first_repeat,
     train_test_loss_curves,
 )
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
 
@@ -172,6 +174,8 @@ def _sentences(
 
 # ------------------------------------------------------------------------ figures
 def _gap_figure(per_rate: list[dict[str, Any]]) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 3.8), layout="constrained")
     loss_ax, accuracy_ax = figure.subplots(1, 2)
     rates = [e["dropout"] for e in per_rate]

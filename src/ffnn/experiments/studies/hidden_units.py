@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
@@ -23,6 +22,9 @@ from ffnn.experiments.results import SweepResult
 from ffnn.experiments.run import RunResult
 from ffnn.experiments.studies.boundary_grid import decision_boundary_grid
 from ffnn.experiments.study import Study, StudyOutput, first_repeat
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 
 class HiddenUnitsStudy(Study):
@@ -190,6 +192,8 @@ def _panel_title(run: RunResult) -> str:
 
 
 def _accuracy_figure(per_width: list[dict[str, Any]]) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 3.8), layout="constrained")
     accuracy_ax, gap_ax = figure.subplots(1, 2)
     widths = [e["width"] for e in per_width]

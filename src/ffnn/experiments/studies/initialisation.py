@@ -23,10 +23,9 @@ import itertools
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from ffnn._validation import check_int
 from ffnn.experiments.config_file import ExperimentFile
@@ -47,6 +46,9 @@ from ffnn.experiments.study import (
     train_test_loss_curves,
 )
 from ffnn.network import Network
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 
 class InitialisationStudy(Study):
@@ -306,6 +308,8 @@ def _loss_curves(runs: list[RunResult]) -> Figure:
 
 
 def _saturation_figure(runs: list[RunResult]) -> Figure:
+    from matplotlib.figure import Figure
+
     keys = sorted(k for k in runs[0].diagnostics if k.startswith("saturated_"))
     figure = Figure(figsize=(4 * max(len(keys), 1) + 1, 3.6), layout="constrained")
     axes = np.atleast_1d(figure.subplots(1, max(len(keys), 1), sharey=True))
@@ -347,6 +351,8 @@ def _grouped_bars(
 
 
 def _weight_change_figure(per_init: list[dict[str, Any]]) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(7, 3.8), layout="constrained")
     ax = figure.add_subplot()
     _grouped_bars(ax, per_init, "weight_change", "W", mark_zero=False)
@@ -358,6 +364,8 @@ def _weight_change_figure(per_init: list[dict[str, Any]]) -> Figure:
 
 
 def _symmetry_figure(per_init: list[dict[str, Any]]) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(7, 3.8), layout="constrained")
     ax = figure.add_subplot()
     _grouped_bars(ax, per_init, "symmetry_gap", "hidden layer ", mark_zero=True)

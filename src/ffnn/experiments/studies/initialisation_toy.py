@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from ffnn.activations import get_activation
 from ffnn.experiments.diagnostics import SATURATION_THRESHOLD
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.study import Study, StudyOutput
 from ffnn.initializers import get_initializer
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 #: the toy's two initialisers and the variance of one weight for ``n_in`` inputs
 TOY_WEIGHT_VARIANCE: dict[str, Callable[[int], float]] = {
@@ -168,6 +170,8 @@ def _toy_label(name: str, entry: dict[str, Any]) -> str:
 
 
 def toy_histograms(Z: dict[str, np.ndarray], toy: dict[str, Any]) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(11, 4), layout="constrained")
     wide, narrow = figure.subplots(1, 2)
     limit = 4 * max(e["std"] for e in toy["initialisers"].values())
@@ -208,6 +212,8 @@ def toy_histograms(Z: dict[str, np.ndarray], toy: dict[str, Any]) -> Figure:
 
 
 def toy_derivatives(Z: dict[str, np.ndarray]) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(11, 4), layout="constrained")
     axes = figure.subplots(1, len(Z), sharey=True)
     tanh = get_activation("tanh")
@@ -225,6 +231,8 @@ def toy_derivatives(Z: dict[str, np.ndarray]) -> Figure:
 
 
 def tanh_curves() -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6, 3.5), layout="constrained")
     ax = figure.add_subplot()
     Z = np.linspace(-5, 5, 401)

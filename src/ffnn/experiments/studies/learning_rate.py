@@ -4,10 +4,9 @@ that diverges."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
@@ -17,6 +16,9 @@ from ffnn.experiments.study import (
     first_repeat,
     loss_curves_by_point,
 )
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 
 class LearningRateStudy(Study):
@@ -115,6 +117,8 @@ class LearningRateStudy(Study):
 
 
 def _increase_bars(per_rate: list[dict[str, Any]], threshold: float) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6, 3.5), layout="constrained")
     ax = figure.add_subplot()
     labels = [f"η = {format_value(e['learning_rate'])}" for e in per_rate]
@@ -129,6 +133,8 @@ def _increase_bars(per_rate: list[dict[str, Any]], threshold: float) -> Figure:
 
 
 def _norms_figure(runs) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6, 3.5), layout="constrained")
     ax = figure.add_subplot()
     for index, run in enumerate(runs):

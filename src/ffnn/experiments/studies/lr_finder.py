@@ -12,10 +12,9 @@ import csv
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
@@ -24,6 +23,9 @@ from ffnn.experiments.study import Study, StudyOutput
 from ffnn.lr_finder import LRFinderResult, find_learning_rate
 from ffnn.plots import plot_decision_boundary, plot_loss_curves
 from ffnn.runs import load_data
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
 #: the columns of ``lr_finder.csv``
 CSV_COLUMNS = ("repeat", "step", "learning_rate", "loss", "smoothed_loss")
@@ -262,6 +264,8 @@ def write_csv(findings: list[_Finding], path: Path) -> Path:
 
 # ---------------------------------------------------------------------- figures
 def _range_figure(findings: list[_Finding]) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(7, 4.5), layout="constrained")
     ax = figure.add_subplot()
     top = 0.0
@@ -311,6 +315,8 @@ def _range_figure(findings: list[_Finding]) -> Figure:
 
 
 def _check_figure(result: LRFinderResult, check: RunResult) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(12, 4.5), layout="constrained")
     boundary, curve = figure.subplots(1, 2)
     X, y = load_data(check.spec.config)[:2]

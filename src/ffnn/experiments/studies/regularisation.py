@@ -19,13 +19,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from matplotlib import colormaps
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import FormatStrFormatter
 
 from ffnn.config import TrainConfig
 from ffnn.experiments.config_file import ExperimentFile
@@ -42,6 +38,10 @@ from ffnn.experiments.study import (
     first_repeat,
     summarise_points,
 )
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 METRICS = (
     "train_loss",
@@ -285,6 +285,8 @@ def _errorbars(ax: Axes, per_lambda: list[dict[str, Any]], metric: str, **style)
 
 
 def _metrics_figure(per_lambda: list[dict[str, Any]]) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 3.8), layout="constrained")
     loss_ax, accuracy_ax = figure.subplots(1, 2)
     lambdas = [e["l2"] for e in per_lambda]
@@ -311,6 +313,8 @@ def _total_norm_per_epoch(run: RunResult) -> list[float]:
 
 
 def _norms_figure(per_lambda: list[dict[str, Any]], runs: list[RunResult]) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(10, 3.8), layout="constrained")
     final_ax, epoch_ax = figure.subplots(1, 2)
     _errorbars(final_ax, per_lambda, "weight_norm", color="C2")
@@ -346,10 +350,14 @@ def _norms_figure(per_lambda: list[dict[str, Any]], runs: list[RunResult]) -> Fi
 
 def _plain_log_labels(ax: Axes) -> None:
     """Label a log y axis 2, 5, 10, 20 rather than 2×10⁰, 5×10⁰, 10¹, 2×10¹."""
+    from matplotlib.ticker import FormatStrFormatter
+
     ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
 
 
 def _colours(n: int) -> list[tuple[float, ...]]:
+    from matplotlib import colormaps
+
     cmap = colormaps["viridis"]
     return [cmap(x) for x in np.linspace(0.0, 0.9, n)]

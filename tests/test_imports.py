@@ -41,7 +41,8 @@ for argv in (["--help"], ["train", "--help"], ["experiment", "--help"],
     "code",
     [
         "import ffnn",
-        "import ffnn.config, ffnn.runs, ffnn.plots, ffnn.experiments",
+        "import ffnn.config, ffnn.training_run, ffnn.run_files, ffnn.plots, "
+        "ffnn.experiments",
         "from ffnn.cli import build_parser; build_parser()",
         HELP,
     ],

@@ -43,7 +43,7 @@ def test_the_full_batch_run_is_plain_gradient_descent(study):
     per epoch): TOML's stand-in for the full batch is the real thing."""
     from dataclasses import replace
 
-    from ffnn.experiments.run import run_one
+    from ffnn.experiments.sweep_run import run_one
 
     full = study.sweep.select(batch_size=200)[0]
     none = run_one(

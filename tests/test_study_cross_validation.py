@@ -13,8 +13,8 @@ import pytest
 from ffnn.datasets import load_dataset
 from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
-from ffnn.experiments.run import _fold_data
 from ffnn.experiments.studies.cross_validation import TIE, choose
+from ffnn.training_run import load_run_data
 from study_helpers import read_csv, report_with_figures, with_changes
 
 EPOCHS = 400  # the default 1000 gives the same checks in twice the time
@@ -91,7 +91,8 @@ def test_folds_partition_the_data_and_are_shared_by_every_pair(study):
     X, y = load_dataset(config.dataset, config.samples, config.noise, config.seed)
     held_out_by_pair = defaultdict(list)
     for spec in specs:
-        X_train, _, X_test, y_test = _fold_data(spec.config, spec.fold, spec.folds)
+        fold = load_run_data(spec.config, spec.fold, spec.folds)
+        X_train, X_test, y_test = fold.X_train, fold.X_test, fold.y_test
         assert len(X_train) + len(X_test) == len(X)
         held_out_by_pair[tuple(spec.params.values())].append((X_test, y_test))
     reference = None
@@ -111,9 +112,10 @@ def test_folds_partition_the_data_and_are_shared_by_every_pair(study):
 
 def test_fold_split_follows_the_run_seed(study):
     spec = study.sweep.runs[0].spec
-    first = _fold_data(spec.config, 0, FOLDS)
-    again = _fold_data(spec.config, 0, FOLDS)
-    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
+    first = load_run_data(spec.config, 0, FOLDS)
+    again = load_run_data(spec.config, 0, FOLDS)
+    for name in ("X_train", "y_train", "X_test", "y_test"):
+        assert np.array_equal(getattr(first, name), getattr(again, name))
     seeds = {run.spec.config.seed for run in study.sweep.runs}
     assert len(seeds) == 1  # paired: every pair and fold of the repeat
 

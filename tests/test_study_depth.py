@@ -13,7 +13,7 @@ import pytest
 from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.depth import gradient_rms, n_hidden_layers
-from ffnn.runs import load_data
+from ffnn.training_run import load_run_data
 from study_helpers import read_csv, refused_runs, report_with_figures
 
 FIGURES = (
@@ -80,7 +80,8 @@ def test_the_first_epoch_gradient_is_the_gradient_of_the_initial_weights(study):
         if r.spec.repeat == 0
     )
     config = run.spec.config
-    X, y, *_ = load_data(config)
+    data = load_run_data(config)
+    X, y = data.X_train, data.y_train
     net = config.make_network(2, 2)
     A = [X]
     for W, b in zip(net.weights[:-1], net.biases[:-1], strict=True):

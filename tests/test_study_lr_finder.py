@@ -14,7 +14,7 @@ from ffnn.datasets import make_moons
 from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.lr_finder import CSV_COLUMNS
-from ffnn.lr_finder import find_learning_rate, learning_rate_range
+from ffnn.lr_range_test import find_learning_rate, learning_rate_range
 from study_helpers import read_csv, refused_runs, report_with_figures, with_changes
 
 

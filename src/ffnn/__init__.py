@@ -13,7 +13,7 @@ from ffnn import datasets
 from ffnn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from ffnn.gradcheck import GradcheckResult, gradcheck
 from ffnn.layers import Dense, Dropout, Layer
-from ffnn.lr_finder import LRFinderResult, find_learning_rate
+from ffnn.lr_range_test import LRFinderResult, find_learning_rate
 from ffnn.network import Network
 from ffnn.optimizers import SGD, Adam, Optimizer, RMSProp
 from ffnn.schedules import Constant, ExponentialDecay, Schedule, StepDecay

@@ -29,6 +29,7 @@ from ffnn._validation import (
 )
 from ffnn.activations import ACTIVATIONS
 from ffnn.datasets import DATASETS
+from ffnn.engines import ENGINE_CHOICES
 from ffnn.initializers import INITIALIZERS
 from ffnn.losses import REDUCTIONS
 from ffnn.network import Network
@@ -211,6 +212,14 @@ class TrainConfig:
         group="training",
         check=check_positive,
         shown="no clipping",
+    )
+    engine: str = setting(
+        "auto",
+        "who runs the training passes: 'layers' the network's own layer objects "
+        "(to step through), 'fast' the same equations on buffers sized once, "
+        "'auto' the fast engine where it supports the layers",
+        group="training",
+        choices=dict.fromkeys(ENGINE_CHOICES),
     )
     test_fraction: float = setting(
         0.0,

@@ -1,7 +1,8 @@
 """The ``ffnn`` command: ``ffnn train``, ``ffnn predict``, ``ffnn experiment``.
 
 A thin shell over the Python API: options become a :class:`TrainConfig`,
-:func:`ffnn.runs.run_config` trains, :func:`ffnn.runs.write_run` writes the files.
+:func:`ffnn.training_run.run_config` trains, :func:`ffnn.run_files.write_run` writes
+the files.
 Each command lives in its own module (:mod:`ffnn.cli.train`,
 :mod:`ffnn.cli.predict`, :mod:`ffnn.cli.experiment`), which adds its subparser
 and handles its arguments.

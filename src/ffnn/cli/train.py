@@ -1,6 +1,7 @@
 """``ffnn train``: options become a :class:`TrainConfig` on top of the data set's
-preset, :func:`ffnn.runs.run_config` trains, :func:`ffnn.runs.write_run` writes
-the model, metrics and plots; a Rich progress bar shows the live loss.
+preset, :func:`ffnn.training_run.run_config` trains,
+:func:`ffnn.run_files.write_run` writes the model, metrics and plots; a Rich
+progress bar shows the live loss.
 
 The options are the config's settings (:data:`ffnn.config.SETTINGS`): each
 field's declaration gives its flag, type, choices, help and default, so this
@@ -178,7 +179,8 @@ def print_config(config: TrainConfig, console: Console, brief: bool = False) -> 
 
 def _train(args: argparse.Namespace, console: Console) -> int:
     # imported here, not with the parser: ffnn --help stays fast
-    from ffnn.runs import run_config, write_run
+    from ffnn.run_files import write_run
+    from ffnn.training_run import run_config
 
     config = config_from_args(args)
     print_config(config, console, brief=args.quiet)

@@ -14,10 +14,10 @@ from ffnn.experiments.config_file import (
 from ffnn.experiments.diagnostics import Diagnostics
 from ffnn.experiments.report import Report
 from ffnn.experiments.results import SweepResult, run_experiment
-from ffnn.experiments.run import RunResult, run_one
-from ffnn.experiments.runner import list_studies, run_study
 from ffnn.experiments.study import Study, StudyOutput
+from ffnn.experiments.study_runner import list_studies, run_study
 from ffnn.experiments.sweep import Experiment, RunSpec, run_seed
+from ffnn.experiments.sweep_run import RunResult, run_one
 
 __all__ = [
     "Diagnostics",

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from ffnn.experiments.run import RunResult, run_one
 from ffnn.experiments.sweep import RunSpec
+from ffnn.experiments.sweep_run import RunResult, run_one
 
 
 def execute(

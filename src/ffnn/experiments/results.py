@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from ffnn.experiments.executors import execute
-from ffnn.experiments.run import RunResult
 from ffnn.experiments.sweep import Experiment
-from ffnn.runs import json_safe
+from ffnn.experiments.sweep_run import RunResult
+from ffnn.run_files import json_safe
 
 
 @dataclass

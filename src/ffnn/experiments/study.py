@@ -21,9 +21,9 @@ import numpy as np
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult, run_experiment
-from ffnn.experiments.run import RunResult
+from ffnn.experiments.sweep_run import RunResult
 from ffnn.plots import plot_loss_curves, save_figure
-from ffnn.runs import json_safe
+from ffnn.run_files import json_safe
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
     from matplotlib.figure import Figure

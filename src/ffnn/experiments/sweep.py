@@ -8,7 +8,7 @@ every grid point of one repeat starts from the same data and initial weights and
 differs only in the swept values: a controlled comparison.
 
 This module holds the plan (:class:`Experiment`, :class:`RunSpec`) and the checks
-of its values; :mod:`ffnn.experiments.run` trains one run,
+of its values; :mod:`ffnn.experiments.sweep_run` trains one run,
 :mod:`ffnn.experiments.executors` runs many, and :mod:`ffnn.experiments.results`
 gathers them into a :class:`SweepResult`.
 """

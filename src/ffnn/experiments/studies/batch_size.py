@@ -23,9 +23,8 @@ import numpy as np
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
-from ffnn.experiments.run import RunResult
 from ffnn.experiments.study import Study, StudyOutput, first_repeat
-from ffnn.runs import load_data
+from ffnn.experiments.sweep_run import RunResult
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
     from matplotlib.figure import Figure
@@ -65,7 +64,7 @@ class BatchSizeStudy(Study):
         options: dict[str, Any],
     ) -> dict[str, Any]:
         experiment = sweep.experiment
-        n_train = len(load_data(sweep.runs[0].spec.config)[1])
+        n_train = sweep.runs[0].metrics["n_train"]
         finished = [r.history.time[-1] for r in sweep.runs if r.history.time]
         seconds = float(options["compare_seconds"]) or min(finished)
         epochs = max(r.history.epochs for r in sweep.runs)

@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ffnn.datasets import load_dataset
-from ffnn.experiments.run import RunResult
+from ffnn.experiments.sweep_run import RunResult
 from ffnn.plots import plot_decision_boundary
-from ffnn.runs import load_data
+from ffnn.training_run import load_run_data
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
     from matplotlib.figure import Figure
@@ -29,11 +28,17 @@ def training_points(run: RunResult) -> tuple[np.ndarray, np.ndarray]:
     With k-fold cross-validation every generated sample is returned (the fold's
     held-out rows included), since the split is the sweep's own business.
     """
-    config = run.spec.config
-    if run.spec.folds is None:
-        X_train, y_train, *_ = load_data(config)
-        return X_train, y_train
-    return load_dataset(config.dataset, config.samples, config.noise, config.seed)
+    spec = run.spec
+    if spec.folds is None:
+        data = load_run_data(spec.config)
+        return data.X_train, data.y_train
+    # every sample of a cross-validated run: its k − 1 training folds and the
+    # held-out one
+    data = load_run_data(spec.config, spec.fold, spec.folds)
+    return (
+        np.concatenate([data.X_train, data.X_test]),
+        np.concatenate([data.y_train, data.y_test]),
+    )
 
 
 def decision_boundary_grid(

@@ -28,10 +28,10 @@ import numpy as np
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
-from ffnn.experiments.run import RunResult, run_one
 from ffnn.experiments.study import Study, StudyOutput, describe_point
+from ffnn.experiments.sweep_run import RunResult, run_one
 from ffnn.plots import plot_decision_boundary
-from ffnn.runs import load_data
+from ffnn.training_run import load_run_data
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
     from matplotlib.figure import Figure
@@ -114,7 +114,8 @@ class CrossValidationStudy(Study):
         if options["refit"] and chosen is not None:
             refit = _refit(sweep, chosen["params"])
             report.heading("The chosen pair, trained on all samples")
-            X, y = load_data(refit.spec.config)[:2]
+            refit_data = load_run_data(refit.spec.config)
+            X, y = refit_data.X_train, refit_data.y_train
             self.figure(
                 output,
                 report,
@@ -210,7 +211,7 @@ def write_table(table: list[dict[str, Any]], path: Path, keys: list[str]) -> Pat
 
 def _refit(sweep: SweepResult, params: dict[str, Any]) -> RunResult:
     """Train ``params`` once on all the samples of repeat 0, tested on fresh
-    samples (see :func:`ffnn.runs.load_data`)."""
+    samples (see :func:`ffnn.training_run.load_run_data`)."""
     spec = next(r.spec for r in sweep.select(**params) if r.spec.repeat == 0)
     return run_one(replace(spec, fold=None, folds=None, diagnostics=False))
 

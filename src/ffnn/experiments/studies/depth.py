@@ -25,8 +25,8 @@ from ffnn._validation import check_positive
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
-from ffnn.experiments.run import RunResult
 from ffnn.experiments.study import Study, StudyOutput
+from ffnn.experiments.sweep_run import RunResult
 from ffnn.plots import plot_loss_curves
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn

@@ -25,7 +25,6 @@ import numpy as np
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
-from ffnn.experiments.run import RunResult
 from ffnn.experiments.studies.boundary_grid import (
     decision_boundary_grid,
     training_points,
@@ -36,6 +35,7 @@ from ffnn.experiments.study import (
     first_repeat,
     train_test_loss_curves,
 )
+from ffnn.experiments.sweep_run import RunResult
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
     from matplotlib.figure import Figure

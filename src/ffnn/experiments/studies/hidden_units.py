@@ -19,9 +19,9 @@ import numpy as np
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
-from ffnn.experiments.run import RunResult
 from ffnn.experiments.studies.boundary_grid import decision_boundary_grid
 from ffnn.experiments.study import Study, StudyOutput, first_repeat
+from ffnn.experiments.sweep_run import RunResult
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
     from matplotlib.figure import Figure

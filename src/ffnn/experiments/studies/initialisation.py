@@ -32,7 +32,6 @@ from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.diagnostics import SATURATION_THRESHOLD
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
-from ffnn.experiments.run import RunResult
 from ffnn.experiments.studies.initialisation_toy import (
     report_toy,
     toy_preactivations,
@@ -45,6 +44,7 @@ from ffnn.experiments.study import (
     first_repeat,
     train_test_loss_curves,
 )
+from ffnn.experiments.sweep_run import RunResult
 from ffnn.network import Network
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn

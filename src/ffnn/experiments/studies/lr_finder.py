@@ -18,11 +18,11 @@ import numpy as np
 
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
-from ffnn.experiments.run import RunResult, run_one
 from ffnn.experiments.study import Study, StudyOutput
-from ffnn.lr_finder import LRFinderResult, find_learning_rate
+from ffnn.experiments.sweep_run import RunResult, run_one
+from ffnn.lr_range_test import LRFinderResult, find_learning_rate
 from ffnn.plots import plot_decision_boundary, plot_loss_curves
-from ffnn.runs import load_data
+from ffnn.training_run import load_run_data, prepare_run
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
     from matplotlib.figure import Figure
@@ -81,26 +81,18 @@ class LRFinderStudy(Study):
         findings = []
         for run_spec in specs:
             config = run_spec.config
-            X_train, y_train, _, y_test, _ = load_data(config)
-            n_classes = len(np.unique(np.concatenate([y_train, y_test])))
-            net = config.make_network(X_train.shape[1], n_classes)
+            prepared = prepare_run(config)
             try:
                 result = find_learning_rate(
-                    net,
-                    X_train,
-                    y_train,
-                    optimizer=config.make_optimizer(),
+                    prepared.network,
+                    prepared.data.X_train,
+                    prepared.data.y_train,
                     min_lr=options["min_lr"],
                     max_lr=options["max_lr"],
                     steps=options["steps"],
-                    batch_size=config.batch_size,
-                    reduction=config.reduction,
-                    alpha=config.l2,
-                    l1=config.l1,
-                    clip_norm=config.clip_norm,
                     smoothing=options["smoothing"],
                     diverge_factor=options["diverge_factor"],
-                    seed=config.seed,
+                    **prepared.fit_arguments(),
                 )
             except (TypeError, ValueError) as error:  # a bad [study] option
                 raise type(error)(f"{source}: study: {error}") from error
@@ -319,8 +311,8 @@ def _check_figure(result: LRFinderResult, check: RunResult) -> Figure:
 
     figure = Figure(figsize=(12, 4.5), layout="constrained")
     boundary, curve = figure.subplots(1, 2)
-    X, y = load_data(check.spec.config)[:2]
-    plot_decision_boundary(check.network, X, y, ax=boundary)
+    data = load_run_data(check.spec.config)
+    plot_decision_boundary(check.network, data.X_train, data.y_train, ax=boundary)
     plot_loss_curves(
         {f"η = {format_value(result.suggestion)}": check.history},
         ax=curve,

@@ -27,7 +27,6 @@ from ffnn.config import TrainConfig
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult
-from ffnn.experiments.run import RunResult
 from ffnn.experiments.studies.boundary_grid import (
     decision_boundary_grid,
     training_points,
@@ -38,6 +37,7 @@ from ffnn.experiments.study import (
     first_repeat,
     summarise_points,
 )
+from ffnn.experiments.sweep_run import RunResult
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
     from matplotlib.axes import Axes

@@ -103,6 +103,7 @@ def find_learning_rate(
     smoothing: float = 0.9,
     diverge_factor: float = 4.0,
     seed: int | None = None,
+    engine: str = "auto",
 ) -> LRFinderResult:
     """Run the learning-rate range test on a copy of ``net``.
 
@@ -138,6 +139,8 @@ def find_learning_rate(
         Stop once ``ŝ_t`` exceeds this multiple (> 1) of its minimum.
     seed : int, optional
         Seeds the batch order and dropout.
+    engine : {'auto', 'layers', 'fast'}
+        Who runs the passes, as in :func:`ffnn.train`.
 
     Returns
     -------
@@ -186,7 +189,7 @@ def find_learning_rate(
     n = X.shape[0]
     batch = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
     rng = np.random.default_rng(seed)
-    engine = make_engine("auto", net, X, y_index, batch, True, reduction, alpha, l1)
+    passes = make_engine(engine, net, X, y_index, batch, True, reduction, alpha, l1)
     rates = learning_rate_range(min_lr, max_lr, steps)
 
     losses: list[float] = []
@@ -194,11 +197,11 @@ def find_learning_rate(
     average, best = 0.0, math.inf
     stop_reason = ""
     with np.errstate(over="ignore", invalid="ignore"):
-        batches = _endless(engine, rng)
+        batches = _endless(passes, rng)
         for t, (eta, rows) in enumerate(zip(rates, batches, strict=False)):
             # the step's update is made whatever the loss: the copy is thrown
             # away, and the loss recorded is the one before the update
-            loss = train_step(engine, rows, optimizer, float(eta), clip_norm, rng)
+            loss = train_step(passes, rows, optimizer, float(eta), clip_norm, rng)
             loss /= rows.m  # the batch's mean cross-entropy
             if not math.isfinite(loss):
                 stop_reason = f"the loss became non-finite at step {t} (η = {eta:.3g})"

@@ -1,0 +1,60 @@
+"""Tests of ffnn.training_run: the one path from a TrainConfig to a trained
+network and its final measurements."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from ffnn.config import TrainConfig
+from ffnn.run_files import write_run
+from ffnn.training_run import final_metrics, load_run_data, prepare_run, run_config
+
+
+def test_prepared_run_trains_as_the_config_says():
+    config = TrainConfig(hidden=(4,), epochs=30, batch_size=16, l2=0.2, seed=3)
+    prepared = prepare_run(config)
+    assert prepared.data.n_train == 200 and prepared.data.n_classes == 2
+    assert [W.shape for W in prepared.network.weights] == [(2, 4), (4, 2)]
+    arguments = prepared.fit_arguments()
+    assert arguments["alpha"] == 0.2  # the config's l2 is train's alpha, λ
+    assert arguments["batch_size"] == 16 and arguments["engine"] == "auto"
+    history = prepared.train()
+    assert history.epochs == 30 and len(history.val_loss) == 30
+    assert history.engine == "fast"
+
+
+@pytest.mark.parametrize("engine", ["layers", "fast"])
+def test_the_engine_that_ran_is_recorded_in_metrics_json(engine, tmp_path):
+    run = run_config(TrainConfig(epochs=5, engine=engine))
+    write_run(run, tmp_path)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["config"]["engine"] == engine
+    assert metrics["history"]["engine"] == engine
+    assert metrics["n_train"] == 200
+
+
+def test_final_metrics_carry_the_set_sizes_and_nan_when_diverged():
+    config = TrainConfig(epochs=3, test_fraction=0.25)
+    prepared = prepare_run(config)
+    history = prepared.train()
+    metrics = final_metrics(prepared.network, prepared.data, history)
+    assert (metrics["n_train"], metrics["n_test"], metrics["epochs_run"]) == (
+        150,
+        50,
+        3,
+    )
+    assert 0 <= metrics["test_accuracy"] <= 1 and metrics["weight_norm"] > 0
+    diverged = final_metrics(prepared.network, prepared.data, history, diverged=True)
+    assert math.isnan(diverged["train_loss"]) and diverged["n_train"] == 150
+
+
+def test_folds_hold_out_each_sample_once():
+    config = TrainConfig(samples=60, seed=2)
+    held_out = [load_run_data(config, fold, 3) for fold in range(3)]
+    assert [len(d.y_test) for d in held_out] == [20, 20, 20]
+    rows = np.concatenate([d.X_test for d in held_out])
+    assert len(np.unique(rows, axis=0)) == 60
+    with pytest.raises(ValueError, match="fold must be in"):
+        load_run_data(config, 3, 3)

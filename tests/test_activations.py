@@ -12,7 +12,6 @@ from ffnn.activations import (
     Tanh,
     get_activation,
 )
-from finite_differences import numeric_gradient, relative_error
 
 REFERENCE = {
     "tanh": np.tanh,
@@ -81,7 +80,7 @@ def test_function_matches_reference(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_derivative_matches_reference_and_finite_differences(name):
+def test_derivative_matches_reference_and_finite_differences(name, numeric_gradient):
     Z = _Z(1)
     layer = get_activation(name)
     derivative = layer.derivative(Z)
@@ -93,7 +92,9 @@ def test_derivative_matches_reference_and_finite_differences(name):
 
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("training", [False, True])
-def test_backward_matches_finite_differences(name, training):
+def test_backward_matches_finite_differences(
+    name, training, numeric_gradient, relative_error
+):
     rng = np.random.default_rng(2)
     Z = _Z(3)
     G = rng.standard_normal(Z.shape)  # ∂L/∂A

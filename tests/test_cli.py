@@ -249,6 +249,7 @@ def test_other_datasets_and_options_train(dataset, tmp_path):
     assert metrics["n_test"] > 0
 
 
+@pytest.mark.slow
 def test_console_script_runs(tmp_path):
     result = subprocess.run(
         [
@@ -295,6 +296,7 @@ def test_experiment_lists_and_runs_a_study(tmp_path, capsys):
     assert len(rows) == 1 + 3 * 50
 
 
+@pytest.mark.slow
 def test_experiment_run_takes_a_user_toml(tmp_path):
     config = tmp_path / "mine.toml"
     config.write_text(

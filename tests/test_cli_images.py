@@ -77,6 +77,7 @@ def test_presets_yield_to_given_options():
 MNIST_DIR = Path(os.environ.get("FFNN_DATA", "/nonexistent")) / "mnist"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists(),
     reason="set FFNN_DATA to a folder whose mnist/ holds the MNIST files",

@@ -13,7 +13,6 @@ from ffnn.datasets import (
     make_spiral,
     make_xor,
 )
-from notes_reference import notes_data
 
 #: the synthetic 2-D sets of this module (the registry may grow beyond them)
 GENERATORS = ["circles", "moons", "spiral", "xor"]
@@ -26,10 +25,10 @@ def test_registry_holds_the_synthetic_sets():
     assert DATASETS["spiral"] is make_spiral
 
 
-def test_moons_are_the_notes_data():
+def test_moons_are_the_notes_data(notes_data):
     """The notes drew make_moons(200, noise=0.20) right after np.random.seed(0)."""
     X, y = make_moons(200, noise=0.2, seed=0)
-    X_notes, y_notes = notes_data()
+    X_notes, y_notes = notes_data
     assert np.array_equal(X, X_notes)
     assert np.array_equal(y, y_notes)
 

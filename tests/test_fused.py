@@ -9,7 +9,6 @@ import pytest
 import ffnn
 from ffnn.optimizers import Adam
 from ffnn.optimizers.update_plan import FUSED_MIN_SIZE, fused_kernels
-from optimizer_configs import CONFIGS
 
 pytestmark = pytest.mark.skipif(
     fused_kernels() is None, reason="Numba does not import here"
@@ -42,10 +41,9 @@ def _train(optimizer, dtype, seed=0, steps=12):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_fused_update_equals_numpy_update_bit_for_bit(name, dtype):
-    fused_params, fused_state = _train(CONFIGS[name](True), dtype)
-    numpy_params, numpy_state = _train(CONFIGS[name](False), dtype)
+def test_fused_update_equals_numpy_update_bit_for_bit(make_optimizer, dtype):
+    fused_params, fused_state = _train(make_optimizer(True), dtype)
+    numpy_params, numpy_state = _train(make_optimizer(False), dtype)
     for a, b in zip(
         fused_params + fused_state, numpy_params + numpy_state, strict=True
     ):
@@ -53,11 +51,10 @@ def test_fused_update_equals_numpy_update_bit_for_bit(name, dtype):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_fused_updates_in_place(name):
+def test_fused_updates_in_place(make_optimizer):
     w = np.random.default_rng(4).standard_normal(5)
     before, buffer = w.copy(), w
-    CONFIGS[name](True).step([w], [np.ones(5)], 0.1)
+    make_optimizer(True).step([w], [np.ones(5)], 0.1)
     assert w is buffer
     assert not np.array_equal(w, before)
 
@@ -120,14 +117,13 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
         importlib.reload(fused)
 
 
-@pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_numpy_scalar_learning_rates_round_alike(name):
+def test_numpy_scalar_learning_rates_round_alike(make_optimizer):
     """A schedule may return NumPy scalars; both updates use them as floats."""
     results = []
     for fused in (True, False):
         rng = np.random.default_rng(6)
         w = rng.standard_normal(50).astype(np.float32)
-        optimizer = CONFIGS[name](fused)
+        optimizer = make_optimizer(fused)
         for step in range(5):
             g = rng.standard_normal(50).astype(np.float32)
             optimizer.step([w], [g], np.float64(0.1) * np.cos(np.float64(step) / 7))
@@ -140,13 +136,14 @@ def test_numpy_scalar_learning_rates_round_alike(name):
     [(">f4", ">f4"), ("<f4", "<f8"), ("<f8", "<f4")],
     ids=["big-endian", "float32-params-float64-grads", "float64-params-float32-grads"],
 )
-@pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_arrays_the_kernels_cannot_walk_take_the_numpy_path(name, w_dtype, g_dtype):
+def test_arrays_the_kernels_cannot_walk_take_the_numpy_path(
+    make_optimizer, w_dtype, g_dtype
+):
     results = []
     for fused in (True, False):
         rng = np.random.default_rng(7)
         w = rng.standard_normal(40).astype(w_dtype)
-        optimizer = CONFIGS[name](fused)
+        optimizer = make_optimizer(fused)
         for _ in range(4):
             optimizer.step([w], [rng.standard_normal(40).astype(g_dtype)], 0.1)
         results.append(w)

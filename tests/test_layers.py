@@ -5,7 +5,6 @@ import pytest
 
 import ffnn
 from ffnn.layers import Dense, Dropout, Layer
-from finite_differences import numeric_gradient, relative_error
 
 
 def _scalar_loss(layer, X, G, training=False, seed=None):
@@ -36,7 +35,9 @@ def test_dense_forward_is_affine_map():
     np.testing.assert_allclose(layer.forward(X, training=True), expected, rtol=1e-14)
 
 
-def test_dense_backward_matches_formulas_and_finite_differences():
+def test_dense_backward_matches_formulas_and_finite_differences(
+    numeric_gradient, relative_error
+):
     rng = np.random.default_rng(2)
     layer = Dense(3, 4, rng=rng)
     layer.b[...] = rng.standard_normal(4)
@@ -177,7 +178,7 @@ def test_dropout_rate_zero_is_identity_in_training():
     assert np.array_equal(out, A_prev)
 
 
-def test_dropout_backward_uses_the_same_mask():
+def test_dropout_backward_uses_the_same_mask(numeric_gradient, relative_error):
     rng = np.random.default_rng(13)
     layer = Dropout(0.4)
     A_prev = rng.standard_normal((10, 6))

@@ -11,7 +11,6 @@ from ffnn.losses import (
     log_softmax,
     softmax,
 )
-from finite_differences import numeric_gradient, relative_error
 
 
 def _logits(seed, n=12, k=4, scale=3.0):
@@ -81,7 +80,9 @@ def test_backward_is_y_hat_minus_y(reduction):
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_backward_matches_finite_differences(reduction):
+def test_backward_matches_finite_differences(
+    reduction, numeric_gradient, relative_error
+):
     Z, y = _logits(9, n=8, k=4)
     n = Z.shape[0]
     loss = SoftmaxCrossEntropy()

@@ -7,13 +7,14 @@ import json
 import math
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.batch_size import label, loss_at_time
 from ffnn.training import History
-from study_helpers import read_csv, refused_runs, report_with_figures, with_changes
+from tests.support.study_files import read_csv, report_with_figures, with_changes
 
 EPOCHS = 200  # the default 1000 takes ~10 s; 200 keeps every ordering below
 
@@ -57,9 +58,14 @@ def test_small_batches_cost_more_per_epoch_and_learn_more_per_epoch(study):
     # 200 updates per epoch cost far more than one, whatever the machine load
     assert sizes[1]["seconds_per_epoch"] > 5 * sizes[200]["seconds_per_epoch"]
     assert sizes[1]["seconds_per_epoch"] > sizes[32]["seconds_per_epoch"]
-    # at equal epochs the single full-batch step per epoch is left behind
-    assert sizes[32]["final_loss"] < sizes[200]["final_loss"]
-    assert sizes[1]["final_loss"] < sizes[200]["final_loss"]
+    # at equal epochs the single full-batch step per epoch is left behind; the
+    # smaller batches' losses jump from epoch to epoch (single samples' between
+    # 0.12 and 0.39 over the last 50 epochs, wherever rounding takes the run), so
+    # their mean over those epochs is compared, not the last epoch's
+    runs = {run.spec.params["batch_size"]: run for run in study.sweep.runs}
+    late = {b: np.mean(run.history.loss[-50:]) for b, run in runs.items()}
+    assert late[32] < late[200]
+    assert late[1] < late[200]
     lowest = min(sizes.values(), key=lambda e: e["final_loss"])
     assert study.summary["lowest_loss_at_equal_epochs"] == lowest["batch_size"]
 
@@ -133,10 +139,11 @@ def test_compare_seconds_option_moves_the_equal_time_point(tmp_path):
         ({"study": {"compare_seconds": -1.0}}, r"study\.compare_seconds"),
     ],
 )
-def test_bad_setups_are_named(tmp_path, changes, message):
+def test_bad_setups_are_named(tmp_path, refused_runs, changes, message):
     document = {
         "experiment": {"name": "b", "study": "batch-size"},
         "base": {"epochs": 2, "reduction": "mean", "learning_rate": 0.5},
         "grid": {"batch_size": [200, 1]},
     }
-    refused_runs(parse_experiment(with_changes(document, changes)), tmp_path, message)
+    spec = parse_experiment(with_changes(document, changes))
+    assert refused_runs(spec, tmp_path, message) == 0

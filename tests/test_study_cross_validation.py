@@ -15,7 +15,7 @@ from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.cross_validation import TIE, choose
 from ffnn.training_run import load_run_data
-from study_helpers import read_csv, report_with_figures, with_changes
+from tests.support.study_files import read_csv, report_with_figures, with_changes
 
 EPOCHS = 400  # the default 1000 gives the same checks in twice the time
 FOLDS = 5

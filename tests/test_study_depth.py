@@ -14,7 +14,7 @@ from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.depth import gradient_rms, n_hidden_layers
 from ffnn.training_run import load_run_data
-from study_helpers import read_csv, refused_runs, report_with_figures
+from tests.support.study_files import read_csv, report_with_figures
 
 FIGURES = (
     "loss_curves.png",
@@ -117,7 +117,7 @@ def test_files_and_report_carry_the_measured_numbers(study):
     ] == [1, 2, 3, 4, 6]
 
 
-def test_a_grid_over_another_parameter_is_refused(tmp_path):
+def test_a_grid_over_another_parameter_is_refused(tmp_path, refused_runs):
     spec = parse_experiment(
         {
             "experiment": {"name": "x", "study": "depth", "diagnostics": True},
@@ -125,4 +125,4 @@ def test_a_grid_over_another_parameter_is_refused(tmp_path):
             "grid": {"hidden": [[3], [3, 3]], "learning_rate": [0.1, 0.2]},
         }
     )
-    refused_runs(spec, tmp_path, r"grid\.learning_rate")
+    assert refused_runs(spec, tmp_path, r"grid\.learning_rate") == 0

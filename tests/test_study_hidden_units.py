@@ -16,14 +16,14 @@ from ffnn.experiments.config_file import (
 )
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.hidden_units import summarise, width_of
-from study_helpers import reading, refused_runs, report_with_figures, run_shipped
+from tests.support.study_files import reading, report_with_figures
 
 FIGURES = ("decision_boundaries.png", "accuracy_vs_width.png")
 WIDTHS = [1, 2, 3, 5, 10, 20, 50]
 
 
 @pytest.fixture(scope="module")
-def default(tmp_path_factory):
+def default(tmp_path_factory, run_shipped):
     """The study run on its shipped configuration (two processes; a sweep gives
     the same bits in every executor)."""
     return run_shipped("hidden-units", tmp_path_factory.mktemp("hidden-units"))
@@ -42,6 +42,7 @@ def mean_by_width(runs: list[dict[str, str]], metric: str) -> dict[int, float]:
     }
 
 
+@pytest.mark.slow
 def test_train_accuracy_never_falls_as_the_layer_widens_to_20_units(default):
     _, summary, runs = default
     train = mean_by_width(runs, "train_accuracy")
@@ -54,6 +55,7 @@ def test_train_accuracy_never_falls_as_the_layer_widens_to_20_units(default):
     assert summary["train_accuracy_falls"] == []
 
 
+@pytest.mark.slow
 def test_the_gap_opens_as_the_layer_widens(default):
     _, summary, _ = default
     gaps = {e["width"]: e["gap"] for e in summary["widths"]}
@@ -62,6 +64,7 @@ def test_the_gap_opens_as_the_layer_widens(default):
     assert summary["best_test_width"] < 50
 
 
+@pytest.mark.slow
 def test_summary_holds_per_width_means_stds_and_gaps(default):
     _, summary, runs = default
     repeats = shipped().experiment.repeats
@@ -80,6 +83,7 @@ def test_summary_holds_per_width_means_stds_and_gaps(default):
         assert entry["gap_std"] == pytest.approx((train - test).std(), abs=1e-12)
 
 
+@pytest.mark.slow
 def test_report_states_the_gap_of_every_width(default):
     output, summary, _ = default
     text = reading(output.out)
@@ -96,6 +100,7 @@ def test_report_states_the_gap_of_every_width(default):
     assert format_value(summary["best_test_accuracy"]) in text
 
 
+@pytest.mark.slow
 def test_files_tables_and_embedded_figures(default):
     output, _, runs = default
     report_with_figures(output.out, FIGURES)
@@ -121,14 +126,16 @@ def test_width_of_reads_one_layer_in_either_spelling():
         ({"hidden": [[3], [5]], "l2": [0.0, 0.1]}, r"got grid keys \['hidden', 'l2'\]"),
     ],
 )
-def test_a_grid_that_is_not_a_width_sweep_fails_before_any_run(tmp_path, grid, message):
+def test_a_grid_that_is_not_a_width_sweep_fails_before_any_run(
+    tmp_path, refused_runs, grid, message
+):
     document = {
         "experiment": {"name": "bad", "study": "hidden-units"},
         "base": {"samples": 20, "epochs": 1},
         "grid": grid,
     }
     spec = parse_experiment(document, "bad.toml")
-    assert refused_runs(spec, tmp_path, message) == []
+    assert refused_runs(spec, tmp_path, message) == 0
 
 
 def test_summarise_names_the_widths_where_train_accuracy_falls():

@@ -18,7 +18,7 @@ from ffnn.experiments.studies.initialisation import (
     toy_summary,
 )
 from ffnn.network import Network
-from study_helpers import read_csv, refused_runs, report_with_figures
+from tests.support.study_files import read_csv, report_with_figures
 
 FIGURES = (
     "toy_z.png",
@@ -44,6 +44,7 @@ def by_init(study) -> dict[str, dict]:
 
 
 # ------------------------------------------------------------------ part A
+@pytest.mark.slow
 def test_toy_standard_deviations_match_the_notes_within_5_percent(study):
     """Done when: std of Z is √1001 for N(0, 1) weights and √2 for the notes'."""
     toy = study.summary["toy"]
@@ -56,6 +57,7 @@ def test_toy_standard_deviations_match_the_notes_within_5_percent(study):
     assert abs(naive["relative_error"]) < 0.05 and abs(notes["relative_error"]) < 0.05
 
 
+@pytest.mark.slow
 def test_toy_saturation_is_the_normal_tail_beyond_2_18(study):
     """tanh'(Z) < 0.05 ⇔ |Z| > atanh(√0.95) ≈ 2.178; for Z ~ N(0, σ²) that is
     2·P(N(0,1) > 2.178/σ): ~94.5 % for σ = √1001, ~12.3 % for σ = √2."""
@@ -83,6 +85,7 @@ def test_toy_variance_follows_the_number_of_inputs():
 
 
 # ------------------------------------------------------------------ part B
+@pytest.mark.slow
 def test_zeros_never_break_the_symmetry_and_the_others_do(study, by_init):
     assert list(by_init) == INITS
     assert by_init["zeros"]["symmetry_gap"] == [0.0, 0.0, 0.0]
@@ -109,6 +112,7 @@ def test_symmetry_gap_measures_the_largest_difference_between_two_units():
     assert symmetry_gap(net)[0] == 0.25
 
 
+@pytest.mark.slow
 def test_standard_normal_saturates_later_layers_and_trains_them_less(by_init):
     naive, notes = by_init["standard_normal"], by_init["lecun_normal"]
     # hidden layers 2 and 3 receive 100 inputs each: Z has std ~√(100 E[A²])
@@ -124,6 +128,7 @@ def test_standard_normal_saturates_later_layers_and_trains_them_less(by_init):
     assert math.isnan(by_init["zeros"]["weight_change"][0])
 
 
+@pytest.mark.slow
 def test_files_and_report_carry_the_measured_numbers(study, by_init):
     out = study.out
     report = report_with_figures(out, FIGURES)
@@ -147,7 +152,7 @@ def test_files_and_report_carry_the_measured_numbers(study, by_init):
     assert {"saturated_1", "saturated_2", "saturated_3"} <= set(epochs[0])
 
 
-def test_a_grid_without_init_is_refused_before_any_run(tmp_path):
+def test_a_grid_without_init_is_refused_before_any_run(tmp_path, refused_runs):
     spec = parse_experiment(
         {
             "experiment": {"name": "x", "study": "initialisation"},
@@ -155,7 +160,7 @@ def test_a_grid_without_init_is_refused_before_any_run(tmp_path):
             "grid": {"learning_rate": [0.1]},
         }
     )
-    refused_runs(spec, tmp_path, r"grid\.init")
+    assert refused_runs(spec, tmp_path, r"grid\.init") == 0
     assert not (tmp_path / "runs.csv").exists()
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ffnn.experiments import run_study
-from study_helpers import read_csv, report_with_figures
+from tests.support.study_files import read_csv, report_with_figures
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from ffnn.experiments import parse_experiment, run_study
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.lr_finder import CSV_COLUMNS
 from ffnn.lr_range_test import find_learning_rate, learning_rate_range
-from study_helpers import read_csv, refused_runs, report_with_figures, with_changes
+from tests.support.study_files import read_csv, report_with_figures, with_changes
 
 
 @pytest.fixture(scope="module")
@@ -222,12 +222,13 @@ def test_files_and_report_carry_the_measured_numbers(study):
         ({"study": {"max_lr": 1e-6}}, r"study: max_lr must be larger"),
     ],
 )
-def test_bad_setups_are_named(tmp_path, changes, message):
+def test_bad_setups_are_named(tmp_path, refused_runs, changes, message):
     document = {
         "experiment": {"name": "f", "study": "lr-finder"},
         "base": {"epochs": 2, "batch_size": 32, "reduction": "mean"},
     }
-    refused_runs(parse_experiment(with_changes(document, changes)), tmp_path, message)
+    spec = parse_experiment(with_changes(document, changes))
+    assert refused_runs(spec, tmp_path, message) == 0
 
 
 def test_repeats_give_one_curve_each_and_a_median(tmp_path):

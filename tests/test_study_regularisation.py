@@ -18,18 +18,19 @@ from ffnn.experiments.config_file import (
 )
 from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.regularisation import summarise
-from study_helpers import reading, refused_runs, report_with_figures, run_shipped
+from tests.support.study_files import reading, report_with_figures
 
 FIGURES = ("metrics_vs_lambda.png", "decision_boundaries.png", "weight_norms.png")
 
 
 @pytest.fixture(scope="module")
-def default(tmp_path_factory):
+def default(tmp_path_factory, run_shipped):
     """The study run on its shipped configuration (two processes; a sweep gives
     the same bits in every executor)."""
     return run_shipped("regularisation", tmp_path_factory.mktemp("regularisation"))
 
 
+@pytest.mark.slow
 def test_weight_norm_falls_at_every_step_of_lambda(default):
     _, summary, runs = default
     lambdas = [entry["l2"] for entry in summary["lambdas"]]
@@ -44,6 +45,7 @@ def test_weight_norm_falls_at_every_step_of_lambda(default):
     assert summary["weight_norm_slope"] < 0
 
 
+@pytest.mark.slow
 def test_some_lambda_beats_no_regularisation(default):
     _, summary, _ = default
     assert summary["reference_l2"] == 0.0
@@ -55,6 +57,7 @@ def test_some_lambda_beats_no_regularisation(default):
     assert summary["gap_best"] < summary["gap_reference"]
 
 
+@pytest.mark.slow
 def test_summary_holds_the_per_lambda_means_of_the_runs(default):
     _, summary, runs = default
     repeats = parse_experiment_file().experiment.repeats
@@ -75,6 +78,7 @@ def test_summary_holds_the_per_lambda_means_of_the_runs(default):
         assert entry["gap"] == pytest.approx(expected_gap, abs=1e-11)
 
 
+@pytest.mark.slow
 def test_report_states_the_summary_numbers(default):
     output, summary, _ = default
     text = reading(output.out)
@@ -99,6 +103,7 @@ def test_report_states_the_summary_numbers(default):
     assert "decreasing at every step of λ" in text
 
 
+@pytest.mark.slow
 def test_files_tables_and_embedded_figures(default):
     output, summary, runs = default
     out = output.out
@@ -136,7 +141,7 @@ def test_shipped_config_is_the_notes_l2_on_an_overfitting_network():
     ],
 )
 def test_a_grid_that_is_not_a_lambda_sweep_fails_before_any_run(
-    tmp_path, grid, message
+    tmp_path, refused_runs, grid, message
 ):
     document = {
         "experiment": {"name": "bad", "study": "regularisation"},
@@ -144,7 +149,7 @@ def test_a_grid_that_is_not_a_lambda_sweep_fails_before_any_run(
         "grid": grid,
     }
     spec = parse_experiment(document, "bad.toml")
-    assert refused_runs(spec, tmp_path, message) == []
+    assert refused_runs(spec, tmp_path, message) == 0
 
 
 def _entry(l2: float, norm: float, train: float, test: float) -> dict:

@@ -109,6 +109,7 @@ def test_parallel_run_gives_identical_results():
     assert fingerprint(parallel) == fingerprint(serial)
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_results():
     distributed = pytest.importorskip("distributed")
     experiment = small_experiment()

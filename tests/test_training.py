@@ -25,15 +25,40 @@ def _same_parameters(a, b):
 
 # ------------------------------------------------------------ the notes' result
 def test_ten_hidden_units_fit_the_notes_data():
-    """The notes' run: 10 tanh units, η = 0.01 on summed gradients, 2000 updates."""
+    """The notes' run: 10 tanh units, η = 0.01 on summed gradients, 2000 updates.
+
+    From epoch ~108 this run is in its loss-spike regime: steps overshoot, and
+    near a spike the last bit of a sum grows until, by epoch ~300, CPUs whose
+    BLAS kernels round differently hold different weights (the accuracy after
+    epoch 2000 is anything from 0.945 to 0.98). So the test asserts what holds
+    for any rounding: the descent before the spikes, a band of spike counts, and
+    the best, the time-averaged and the worst accuracy of the spike regime.
+    """
     X, y = _moons(200, seed=0)
     net = ffnn.Network.mlp([2, 10, 2], seed=0)
     history = ffnn.train(
-        net, X, y, optimizer=ffnn.SGD(0.01), epochs=2000, reduction="sum"
+        net,
+        X,
+        y,
+        optimizer=ffnn.SGD(0.01),
+        epochs=2000,
+        reduction="sum",
+        validation_data=(X, y),  # the training accuracy after every epoch
     )
-    assert net.accuracy(X, y) >= 0.97
+    accuracy = np.array(history.val_accuracy)
     assert history.epochs == 2000
-    assert history.loss[-1] < 0.1 < history.loss[0]
+    # before the spikes every step lowers the loss, and the fit is already good
+    assert history.loss_increases()[0] > 100
+    assert accuracy[99] >= 0.95
+    # the spike regime (39 to 59 rises of 5 % seen over five kernel sets and
+    # perturbed starting weights)
+    assert 20 <= len(history.loss_increases(0.05)) <= 100
+    # the fit: its best, its mean over the last 1000 epochs (0.975 to ±0.0003
+    # on every machine), and inside a spike never worse than 0.9
+    assert accuracy.max() >= 0.975
+    assert accuracy[1000:].mean() >= 0.97
+    assert accuracy[500:].min() >= 0.9
+    assert min(history.loss) < 0.07 < history.loss[0]
 
 
 # --------------------------------------------------------------- what is recorded

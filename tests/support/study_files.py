@@ -1,21 +1,14 @@
-"""Checks shared by the study tests: the files a study writes, its report, and a
-setup that the study refuses."""
+"""Readers of the files a study writes (its CSV tables and its HTML report), and
+a helper that builds changed experiment documents, shared by the study tests."""
 
 from __future__ import annotations
 
 import csv
 import html
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-
-import pytest
-
-from ffnn.experiments import run_study
-from ffnn.experiments.config_file import ExperimentFile
-from ffnn.experiments.study import StudyOutput
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -44,17 +37,6 @@ def reading(out: Path) -> str:
     return html.unescape(match.group(1))
 
 
-def run_shipped(
-    name: str, out: Path
-) -> tuple[StudyOutput, dict[str, Any], list[dict[str, str]]]:
-    """The study ``name`` run on its shipped configuration (two processes; a
-    sweep gives the same bits in every executor): its output, ``summary.json``
-    and the rows of ``runs.csv``."""
-    output = run_study(name, out, n_jobs=2)
-    summary = json.loads((out / "summary.json").read_text())
-    return output, summary, read_csv(out / "runs.csv")
-
-
 def with_changes(
     document: dict[str, dict[str, Any]], changes: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
@@ -67,12 +49,3 @@ def with_changes(
         else:
             changed.setdefault(section, {}).update(values)
     return changed
-
-
-def refused_runs(spec: ExperimentFile, out: Path, message: str) -> list[int]:
-    """Run ``spec`` into ``out`` expecting a ``ValueError`` that matches
-    ``message``; the progress counts of the runs that finished before it."""
-    finished: list[int] = []
-    with pytest.raises(ValueError, match=message):
-        run_study(spec, out, progress=lambda done, total: finished.append(done))
-    return finished

@@ -2,7 +2,10 @@
 
 Written from the notes' equations, not from ffnn: one tanh hidden layer, softmax
 output, summed gradients ``delta2 = ŷ − y``, L2 added as ``dW += λ W``, plain
-gradient descent, and the loss recorded after every update.
+gradient descent, and the loss recorded after every update. It imports nothing
+from ffnn, so that a test comparing the two compares two independent codes; the
+tests reach it through the ``notes_data`` and ``notes_reference`` fixtures of
+``tests/conftest.py``.
 """
 
 from __future__ import annotations

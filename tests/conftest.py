@@ -4,10 +4,10 @@ Markers (registered in pyproject.toml):
 
 - ``numerics``: the results depend on how floating-point sums are rounded, which
   differs between BLAS kernels (OpenBLAS picks Haswell, SkylakeX, ... by CPU).
-  The tests of :data:`NUMERICS_MODULES` get it here; after the whole suite,
-  ``.ci/run`` runs them again with another kernel set
-  (``pytest -m "numerics and not slow"``), so that a test which asserts where a
-  chaotic run lands fails in CI, not on a user's machine.
+  Such a module says so with ``pytestmark = pytest.mark.numerics``; after the
+  whole suite, ``.ci/run`` runs them again with another kernel set
+  (``pytest -m numerics``), so that a test which asserts where a chaotic run
+  lands fails in CI, not on a user's machine.
 - ``slow``: the slowest tests (seconds each, marked where they are defined);
   ``pytest -m "not slow"`` is the quick loop, ``make test`` runs everything.
 
@@ -31,39 +31,10 @@ from ffnn.optimizers import SGD, Adam, Optimizer, RMSProp
 from tests.support import notes_reference as _notes_reference
 from tests.support.study_files import read_csv
 
+
 #: test modules whose assertions depend on the numbers training or a gradient
 #: reaches: training runs, the notes' reproduction, the studies, engine/layer
 #: agreement, gradient checks, the accuracy of the image presets
-NUMERICS_MODULES = frozenset(
-    {
-        "test_activations",
-        "test_cli_images",
-        "test_digits",
-        "test_engines",
-        "test_gradcheck",
-        "test_initializers",
-        "test_layers",
-        "test_losses",
-        "test_mnist",
-        "test_network",
-        "test_notes",
-        "test_optimizers",
-        "test_schedules",
-        "test_sweep",
-        "test_training",
-        "test_training_run",
-    }
-)
-NUMERICS_PREFIXES = ("test_study_",)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        module = item.path.stem
-        if module in NUMERICS_MODULES or module.startswith(NUMERICS_PREFIXES):
-            item.add_marker(pytest.mark.numerics)
-
-
 # ------------------------------------------------------------ finite differences
 def _numeric_gradient(
     f: Callable[[], float], x: np.ndarray, epsilon: float = 1e-6

@@ -10,6 +10,9 @@ import ffnn
 from ffnn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from ffnn.layers import Dense, Dropout
 
+# results depend on BLAS rounding: .ci/run repeats them with other kernels
+pytestmark = pytest.mark.numerics
+
 
 def _data(seed, n=20, n_features=2, k=2):
     rng = np.random.default_rng(seed)

@@ -24,6 +24,9 @@ from ffnn.datasets.mnist import (
     default_cache_dir,
 )
 
+# results depend on BLAS rounding: .ci/run repeats them with other kernels
+pytestmark = pytest.mark.numerics
+
 N_TRAIN, N_TEST = 120, 40
 
 

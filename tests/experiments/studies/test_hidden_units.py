@@ -18,6 +18,9 @@ from ffnn.experiments.report import format_value
 from ffnn.experiments.studies.hidden_units import summarise, width_of
 from tests.support.study_files import reading, report_with_figures
 
+# results depend on BLAS rounding: .ci/run repeats them with other kernels
+pytestmark = pytest.mark.numerics
+
 FIGURES = ("decision_boundaries.png", "accuracy_vs_width.png")
 WIDTHS = [1, 2, 3, 5, 10, 20, 50]
 

@@ -1,4 +1,5 @@
-"""The ``ffnn`` command writes valid model, metrics and figure files."""
+"""``ffnn train``: its options, the configuration it prints, and the model, metrics and
+figure files it writes."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import json
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 from rich.console import Console
 
@@ -17,16 +17,6 @@ from ffnn.config import SETTINGS
 from ffnn.settings import Setting
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    status = main(
-        ["train", "--epochs", "300", "--hidden", "5", "--quiet", "--out", str(out)]
-    )
-    assert status == 0
-    return out
 
 
 def test_train_writes_the_four_files(run_dir):
@@ -56,38 +46,6 @@ def test_model_file_loads_and_reproduces_the_metrics(run_dir):
     X, y = ffnn.datasets.make_moons(200, noise=0.2, seed=0)
     assert net.accuracy(X, y) == pytest.approx(metrics["train_accuracy"])
     assert net.loss(X, y) == pytest.approx(metrics["train_loss"], rel=1e-12)
-
-
-def test_predict_prints_and_writes_predictions(run_dir, tmp_path, capsys):
-    X, _ = ffnn.datasets.make_moons(20, noise=0.2, seed=3)
-    csv = tmp_path / "input.csv"
-    csv.write_text("x1,x2\n" + "\n".join(f"{a},{b}" for a, b in X) + "\n")
-    assert main(["predict", str(run_dir / "model.npz"), str(csv)]) == 0
-    printed = capsys.readouterr().out.strip().splitlines()
-    net = ffnn.load(run_dir / "model.npz")
-    assert printed[0] == "prediction"
-    assert [int(v) for v in printed[1:]] == net.predict(X).tolist()
-
-    out = tmp_path / "pred.csv"
-    assert (
-        main(
-            ["predict", str(run_dir / "model.npz"), str(csv), "--proba", "-o", str(out)]
-        )
-        == 0
-    )
-    rows = out.read_text().strip().splitlines()
-    assert rows[0] == "prediction,p_0,p_1"
-    probabilities = np.array(
-        [[float(v) for v in row.split(",")[1:]] for row in rows[1:]]
-    )
-    np.testing.assert_allclose(probabilities, net.predict_proba(X), atol=1e-6)
-
-
-def test_predict_rejects_rows_of_the_wrong_width(run_dir, tmp_path, capsys):
-    csv = tmp_path / "bad.csv"
-    csv.write_text("1,2,3\n")
-    assert main(["predict", str(run_dir / "model.npz"), str(csv)]) == 2
-    assert "expects 2" in capsys.readouterr().err
 
 
 def test_bad_options_fail_with_a_message(tmp_path, capsys):
@@ -269,89 +227,3 @@ def test_console_script_runs(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "test accuracy" in result.stdout
-
-
-def test_experiment_lists_and_runs_a_study(tmp_path, capsys):
-    assert main(["experiment", "list"]) == 0
-    assert "learning-rate" in capsys.readouterr().out.split()
-    out = tmp_path / "lr"
-    assert (
-        main(
-            [
-                "experiment",
-                "learning-rate",
-                "--epochs",
-                "50",
-                "--quiet",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    summary = json.loads((out / "summary.json").read_text())
-    assert len(summary["learning_rates"]) == 3
-    assert (out / "report.html").is_file()
-    rows = (out / "epochs.csv").read_text().strip().splitlines()
-    assert len(rows) == 1 + 3 * 50
-
-
-@pytest.mark.slow
-def test_experiment_run_takes_a_user_toml(tmp_path):
-    config = tmp_path / "mine.toml"
-    config.write_text(
-        '[experiment]\nname = "mine"\nrepeats = 2\n\n[base]\nepochs = 20\n'
-        'hidden = [4]\n\n[grid]\nactivation = ["tanh", "relu"]\n'
-    )
-    out = tmp_path / "out"
-    assert (
-        main(
-            [
-                "experiment",
-                "run",
-                str(config),
-                "--n-jobs",
-                "2",
-                "--quiet",
-                "--set",
-                "samples=80",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    summary = json.loads((out / "summary.json").read_text())
-    assert [p["params"]["activation"] for p in summary["points"]] == ["tanh", "relu"]
-    assert all(p["runs"] == 2 for p in summary["points"])
-    assert (out / "loss_curves.png").is_file() and (out / "report.html").is_file()
-
-
-def test_experiment_overrides_are_checked(tmp_path, capsys):
-    status = main(
-        [
-            "experiment",
-            "learning-rate",
-            "--set",
-            "hiden=[3]",
-            "--quiet",
-            "--out",
-            str(tmp_path),
-        ]
-    )
-    assert status == 2
-    assert "hiden" in capsys.readouterr().err
-    status = main(
-        [
-            "experiment",
-            "learning-rate",
-            "--set",
-            "study.colour=1",
-            "--quiet",
-            "--out",
-            str(tmp_path),
-        ]
-    )
-    assert status == 2
-    assert "study.colour" in capsys.readouterr().err
-    assert main(["experiment", "run", "--quiet", "--out", str(tmp_path)]) == 2

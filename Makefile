@@ -38,11 +38,13 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 
-# comparison tables against plain NumPy, scikit-learn and PyTorch (benchmarks/README.md)
+# comparison tables against plain NumPy, scikit-learn and PyTorch, and the MNIST
+# recipe epoch by epoch (benchmarks/README.md)
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/tiny.py
 	$(BIN)/python benchmarks/mnist.py
 	$(BIN)/python benchmarks/larger.py
+	$(BIN)/python benchmarks/epochs.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

@@ -227,3 +227,13 @@ def test_console_script_runs(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "test accuracy" in result.stdout
+
+
+@pytest.mark.parametrize("engine", ["layers", "fast"])
+def test_the_engine_option_chooses_and_the_run_says_which_ran(engine, tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "--epochs", "5", "--engine", engine, "--quiet", "--out", str(out)]
+    assert main(args) == 0
+    assert f"trained by the {engine} engine" in capsys.readouterr().out
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["engine"] == metrics["history"]["engine"] == engine

@@ -193,6 +193,7 @@ def _train(args: argparse.Namespace, console: Console) -> int:
     paths = write_run(run, args.out)
     metrics = run.metrics()
     console.print(repr(run.network), markup=False)
+    console.print(f"trained by the {run.history.engine} engine")
     console.print(
         f"train accuracy {metrics['train_accuracy']:.2%}  "
         f"(loss {metrics['train_loss']:.4f}, {metrics['n_train']} samples)"

@@ -116,3 +116,14 @@ def test_sources_travel_with_the_config_and_are_inferred_without_a_record():
     copied = dataclasses.replace(config, seed=4)
     assert copied.sources()["seed"] == "given"
     assert "config_sources" not in config.to_dict()
+
+
+def test_names_are_stored_as_the_registries_spell_them_and_bools_are_bools():
+    config = TrainConfig(engine="LAYERS", activation="Leaky-ReLU", optimizer=" Adam")
+    assert (config.engine, config.activation, config.optimizer) == (
+        "layers",
+        "leaky_relu",
+        "adam",
+    )
+    with pytest.raises(TypeError, match="nesterov must be true or false"):
+        TrainConfig(nesterov="yes")

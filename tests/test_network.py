@@ -384,3 +384,17 @@ def test_a_copied_network_keeps_its_parameters_in_one_flat_vector(engine):
         ffnn.train(clone, X, y, optimizer=ffnn.SGD(0.5), epochs=30, engine=engine)
         assert clone.loss(X, y) < before  # the copy trains
         assert original.loss(X, y) == before  # and the original is untouched
+
+
+def test_a_shallow_copy_shares_the_network_and_both_stay_trainable():
+    import copy
+
+    X, y = _data(14, n=40)
+    net = ffnn.Network.mlp([2, 4, 2], seed=4)
+    shallow = copy.copy(net)
+    before = net.loss(X, y)
+    ffnn.train(net, X, y, optimizer=ffnn.SGD(0.5), epochs=20)
+    assert net.loss(X, y) < before
+    assert shallow.loss(X, y) == net.loss(X, y)  # the same layers
+    for layer in net.dense_layers:
+        assert np.shares_memory(layer.block, net.flat_parameters)

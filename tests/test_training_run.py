@@ -28,13 +28,18 @@ def test_prepared_run_trains_as_the_config_says():
     assert history.engine == "fast"
 
 
-@pytest.mark.parametrize("engine", ["layers", "fast"])
-def test_the_engine_that_ran_is_recorded_in_metrics_json(engine, tmp_path):
+@pytest.mark.parametrize(
+    ("engine", "ran"), [("layers", "layers"), ("fast", "fast"), ("auto", "fast")]
+)
+def test_the_engine_that_ran_is_recorded_in_metrics_json(engine, ran, tmp_path):
     run = run_config(TrainConfig(epochs=5, engine=engine))
     write_run(run, tmp_path)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["config"]["engine"] == engine
-    assert metrics["history"]["engine"] == engine
+    assert metrics["config"]["engine"] == ran
+    assert metrics["history"]["engine"] == ran
+    assert metrics["config_sources"]["engine"] == (
+        "default" if engine == "auto" else "given"
+    )
     assert metrics["n_train"] == 200
 
 
@@ -61,3 +66,11 @@ def test_folds_hold_out_each_sample_once():
     assert len(np.unique(rows, axis=0)) == 60
     with pytest.raises(ValueError, match="fold must be in"):
         load_run_data(config, 3, 3)
+
+
+def test_folds_default_to_200_samples_and_refuse_image_sets():
+    assert load_run_data(TrainConfig(), 0, 4).n_train == 150
+    with pytest.raises(ValueError, match="folds: k-fold cross-validation splits"):
+        load_run_data(TrainConfig(dataset="digits"), 0, 4)
+    with pytest.raises(ValueError, match="needs folds"):
+        load_run_data(TrainConfig(), 2)

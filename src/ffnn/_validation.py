@@ -12,12 +12,18 @@ T = TypeVar("T")
 FLOAT_DTYPES = {"float64": np.float64, "float32": np.float32}
 
 
+def canonical_name(name: str) -> str:
+    """A registry key as written in any case, with dashes or spaces around:
+    ``" Leaky-ReLU"`` → ``"leaky_relu"``."""
+    return name.strip().lower().replace("-", "_")
+
+
 def lookup(registry: Mapping[str, T], name: str, what: str) -> T:
     """Return ``registry[name]``; an unknown name raises a ValueError listing the
     valid ones."""
     if not isinstance(name, str):
         raise TypeError(f"{what} must be given by name (a str), got {name!r}")
-    key = name.strip().lower().replace("-", "_")
+    key = canonical_name(name)
     if key not in registry:
         valid = ", ".join(sorted(registry))
         raise ValueError(f"unknown {what} {name!r}; valid names are: {valid}")

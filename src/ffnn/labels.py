@@ -8,11 +8,14 @@ Integer labels in ``[0, k)`` map to the output of that index, so the notes'
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ffnn._validation import check_X, check_y
+
+if TYPE_CHECKING:  # the network imports this module
+    from ffnn.network import Network
 
 
 def fit_classes(y: np.ndarray, n_outputs: int) -> np.ndarray:
@@ -55,7 +58,7 @@ def encode_labels(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
     return index
 
 
-def check_labels_for(net, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+def check_labels_for(net: Network, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Validate ``(X, y)`` for ``net``; returns ``X`` in the network's dtype and the
     output index of each label (setting ``net.classes`` on first use)."""
     X = check_X(X, net.n_inputs, net.dtype)

@@ -25,7 +25,6 @@ from ffnn.activations import get_activation
 from ffnn.labels import encode_labels
 from ffnn.layers import Dense, Dropout, Layer
 from ffnn.losses import SoftmaxCrossEntropy, softmax
-from ffnn.penalties import PenaltyGradient
 
 
 class Network:
@@ -66,7 +65,6 @@ class Network:
             width = layer.output_size(width)
         self.layers = layers
         self._pack()
-        self.loss_function = SoftmaxCrossEntropy()
         self.classes: np.ndarray | None = None
         self.rng = np.random.default_rng(seed)
         self._n_outputs = width
@@ -140,11 +138,16 @@ class Network:
             offset += size
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # a copy (copy.deepcopy, pickle) gives each layer's [W; b] block an array
-        # of its own; bind the blocks to flat vectors again, or the optimizer would
-        # update a vector the layers no longer read
+        # a deep copy or an unpickled network gives each layer's [W; b] block an
+        # array of its own: bind the blocks to flat vectors again, or the optimizer
+        # would update a vector the layers no longer read. A shallow copy shares
+        # the layers and their flat vectors, and stays as it is.
         self.__dict__.update(state)
-        self._pack()
+        if not all(
+            np.shares_memory(layer.block, self.flat_parameters)
+            for layer in self.dense_layers
+        ):
+            self._pack()
 
     @property
     def dense_layers(self) -> list[Dense]:
@@ -263,13 +266,18 @@ class Network:
         by default). With the full batch and "sum", ``dW = Aᵀ delta + λ W``: the
         notes' update exactly.
         """
-        Z = self.forward(X, training=training, rng=rng)
-        loss = self.loss_function.forward(Z, y_index)
-        self.backward(self.loss_function.backward(reduction))
+        from ffnn.engines.layers import LayerEngine  # the engines build on networks
+
         m = X.shape[0]
-        n_total = m if n_total is None else n_total
-        PenaltyGradient(self, alpha, l1, n_total, reduction).add(m)
-        return loss
+        engine = LayerEngine(
+            self, X, y_index, m, False, reduction, alpha, l1,
+            n_total=n_total, training=training,
+        )  # fmt: skip
+        (batch,) = engine.batches(rng)
+        engine.forward(batch, self.rng if rng is None else rng)
+        loss = engine.loss(batch)
+        engine.backward(batch)
+        return loss / m
 
     # ---------------------------------------------------------------- prediction
     def predict_proba(self, X: Any) -> np.ndarray:

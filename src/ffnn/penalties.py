@@ -17,9 +17,14 @@ full-batch gradient descent on the sum is the notes' ``dW = Aᵀ delta + λ W``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ffnn.losses import check_reduction
+
+if TYPE_CHECKING:  # the network imports this module
+    from ffnn.network import Network
 
 
 def weight_penalty(weights: list[np.ndarray], alpha: float, l1: float, n: int) -> float:
@@ -49,7 +54,7 @@ class PenaltyGradient:
     """
 
     def __init__(
-        self, net, alpha: float, l1: float, n_total: int, reduction: str
+        self, net: Network, alpha: float, l1: float, n_total: int, reduction: str
     ) -> None:
         self.alpha, self.l1, self.n_total = alpha, l1, n_total
         self.summed = check_reduction(reduction) == "sum"
@@ -77,7 +82,7 @@ class PenaltyGradient:
             self.grads += work
 
 
-def _weight_mask(net) -> np.ndarray:
+def _weight_mask(net: Network) -> np.ndarray:
     """1.0 where the flat parameter vector holds a weight, 0.0 at a bias: each
     Dense layer's block ``[W; b]`` ends with its ``n_out`` biases."""
     mask = np.zeros_like(net.flat_parameters)

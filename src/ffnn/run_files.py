@@ -36,7 +36,8 @@ def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
     paths = {"model.npz": out / "model.npz", "metrics.json": out / "metrics.json"}
     run.network.save(paths["model.npz"])
     metrics = {
-        "config": run.config.to_dict(),
+        # the engine that ran, where the config left the choice to "auto"
+        "config": {**run.config.to_dict(), "engine": run.history.engine},
         "config_sources": run.config.sources(),  # given, preset or default
         "network": repr(run.network),
         "n_parameters": run.network.n_parameters,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ffnn._validation import check_dtype, check_int, lookup
+from ffnn._validation import canonical_name, check_dtype, check_int, lookup
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -153,6 +153,9 @@ class Setting:
             return self.check(value, self.name)
         if self.choices is not None:
             lookup(dict.fromkeys(self.choices), value, self.name)
+            return canonical_name(value)  # stored as the registry spells it
+        if self.kind is bool and not isinstance(value, bool):
+            raise TypeError(f"{self.name} must be true or false, got {value!r}")
         return value
 
     def show(self, value: Any) -> str:

@@ -253,7 +253,7 @@ def train(
     l1 = check_positive(l1, "l1", allow_zero=True)
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
-    engine = check_engine(engine)
+    engine = check_engine(engine, net)  # before anything changes the network
     X, y_index = check_labels_for(net, X, y)
     n = X.shape[0]
     batch = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)

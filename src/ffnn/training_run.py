@@ -68,6 +68,8 @@ def load_run_data(
     """
     if folds is not None:
         return _fold(config, fold, folds)
+    if fold is not None:
+        raise ValueError(f"fold={fold!r} needs folds, the number of folds")
     if config.dataset == "digits":
         fraction = config.test_fraction or 0.25
         X_train, y_train, X_test, y_test = load_digits(
@@ -113,7 +115,13 @@ def _fold(config: TrainConfig, fold: int | None, folds: int) -> RunData:
 
     if fold is None or not 0 <= fold < folds:
         raise ValueError(f"fold must be in [0, {folds}), got {fold!r}")
-    X, y = load_dataset(config.dataset, config.samples, config.noise, config.seed)
+    if config.dataset in IMAGE_DATASETS:
+        raise ValueError(
+            f"folds: k-fold cross-validation splits a synthetic data set, not "
+            f"{config.dataset!r}, which has its own test set"
+        )
+    samples = config.samples or SYNTHETIC_SAMPLES
+    X, y = load_dataset(config.dataset, samples, config.noise, config.seed)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=config.seed)
     train_index, test_index = list(splitter.split(X, y))[fold]
     return RunData(

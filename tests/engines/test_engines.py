@@ -124,8 +124,20 @@ def test_auto_picks_the_fast_engine_where_it_supports_the_stack():
     custom = ffnn.Network([ffnn.Dense(2, 3), Scale(), ffnn.Dense(3, 2)])
     assert not fast.supports(custom)
     assert ffnn.train(custom, X, y, epochs=3).engine == "layers"
-    with pytest.raises(ValueError, match="engine='fast' trains stacks of Dense"):
-        ffnn.train(custom, X, y, epochs=1, engine="fast")
+    fresh = ffnn.Network([ffnn.Dense(2, 3), Scale(), ffnn.Dense(3, 2)])
+    with pytest.raises(ValueError, match="engine='fast' trains stacks of ffnn's"):
+        ffnn.train(fresh, X, y, epochs=1, engine="fast")
+    assert fresh.classes is None  # refused before anything changed
+
+    class Doubled(ffnn.Tanh):  # a subclass whose equations the fast engine can't know
+        def forward(self, A_prev, training=False, rng=None):
+            return 2.0 * super().forward(A_prev, training, rng)
+
+        def backward(self, dA):
+            return super().backward(2.0 * dA)
+
+    subclassed = ffnn.Network([ffnn.Dense(2, 3), Doubled(), ffnn.Dense(3, 2)])
+    assert ffnn.train(subclassed, X, y, epochs=2).engine == "layers"
 
 
 def test_odd_stacks_of_known_layers_run_fast_and_agree():

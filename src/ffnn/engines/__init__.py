@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ffnn._validation import lookup
+from ffnn._validation import canonical_name, lookup
 from ffnn.engines.base import BatchOrder, Engine
-from ffnn.engines.fast import FastEngine, supports
+from ffnn.engines.fast import FastEngine, check_supported, supports
 from ffnn.engines.layers import LayerEngine
 from ffnn.network import Network
 
@@ -24,10 +24,14 @@ ENGINES: dict[str, type] = {"layers": LayerEngine, "fast": FastEngine}
 ENGINE_CHOICES = ("auto", *ENGINES)
 
 
-def check_engine(name: str) -> str:
-    """``name`` after checking it is one of :data:`ENGINE_CHOICES`."""
+def check_engine(name: str, net: Network | None = None) -> str:
+    """``name`` after checking it is one of :data:`ENGINE_CHOICES` and, given
+    ``net``, that the engine it names can train it."""
     lookup(dict.fromkeys(ENGINE_CHOICES), name, "engine")
-    return name.strip().lower()
+    name = canonical_name(name)
+    if name == "fast" and net is not None:
+        check_supported(net)
+    return name
 
 
 def make_engine(

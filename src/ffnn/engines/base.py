@@ -17,9 +17,17 @@ shows they train to the same weights.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 import numpy as np
+
+
+class Batch(Protocol):
+    """A batch as an engine hands it out: its ``m`` rows ``X`` (and targets, in
+    the engine's own form)."""
+
+    X: np.ndarray
+    m: int
 
 
 class Engine(Protocol):
@@ -38,20 +46,20 @@ class Engine(Protocol):
     params: list[np.ndarray]
     grads: list[np.ndarray]
 
-    def batches(self, rng: np.random.Generator) -> Iterable[Any]:
+    def batches(self, rng: np.random.Generator) -> Iterable[Batch]:
         """One epoch's batches, each holding its rows ``X`` and targets."""
         ...
 
-    def forward(self, batch: Any, rng: np.random.Generator) -> None:
+    def forward(self, batch: Batch, rng: np.random.Generator) -> None:
         """The logits ``Z_L`` of the batch's rows (dropout draws from ``rng``)."""
         ...
 
-    def loss(self, batch: Any) -> float:
+    def loss(self, batch: Batch) -> float:
         """``ŷ = softmax(Z_L)`` and the summed cross-entropy
         ``Σ_i −log ŷ_{i,y_i}`` of the batch."""
         ...
 
-    def backward(self, batch: Any) -> None:
+    def backward(self, batch: Batch) -> None:
         """Fill ``grads`` with ``∂J/∂w`` of the batch objective ``J`` (its
         cross-entropy with the reduction, plus the weight penalty)."""
         ...
@@ -67,7 +75,6 @@ class BatchOrder:
     """
 
     def __init__(self, n: int, batch_size: int, shuffle: bool) -> None:
-        self.n = n
         self.shuffle = shuffle and batch_size < n
         self.order = np.arange(n)
         self.bounds = [(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
@@ -83,3 +90,19 @@ class BatchOrder:
             rng.shuffle(self.order)
         for start, stop in self.bounds:
             yield self.order[start:stop]
+
+    def gathered(
+        self,
+        rng: np.random.Generator,
+        sources: dict[str, np.ndarray],
+        by_size: dict[int, Batch],
+    ) -> Iterator[Batch]:
+        """One epoch's batches: for each, the batch of its size from ``by_size``,
+        with the rows of each array in ``sources`` gathered into the batch's
+        attribute of that name (arrays sized once, so nothing is allocated)."""
+        for index in self.epoch(rng):
+            batch = by_size[len(index)]
+            for name, source in sources.items():
+                # mode="clip" skips a bounds check the permutation makes needless
+                np.take(source, index, axis=0, out=getattr(batch, name), mode="clip")
+            yield batch

@@ -30,12 +30,12 @@ input gradient is never computed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import ClassVar
 
 import numpy as np
 
-from ffnn.activations import Activation
+from ffnn.activations import ACTIVATIONS, Activation
 from ffnn.engines.base import BatchOrder
 from ffnn.layers import Dense, Dropout, Layer
 from ffnn.network import Network
@@ -49,22 +49,33 @@ def hidden_order(m: int, n_in: int, n_out: int) -> str:
     """ "C" for a hidden layer whose product ``(m, n_in) @ (n_in, n_out)`` is
     large, else "F".
 
-    Measured on 2 cores, one epoch of MNIST 784-100-10 (m = 128) trains ~8 %
-    faster with C-order hidden buffers, while the notes' 2-10-2 network on 200
-    samples runs ~13 % faster per iteration with F order (tanh on a contiguous
-    view beats tanh on a strided one, and its products cost nothing).
+    OpenBLAS writes a large product faster in row-major order (MNIST's
+    784-100-10 at m = 128 trains faster so); for the notes' 2-10-2 the products
+    cost nothing and the elementwise work dominates, which runs on the
+    contiguous view ``A`` of an F-order ``[A 1]``.
     """
     return "C" if m * n_in * n_out >= C_ORDER_MIN_PRODUCT else "F"
 
 
 def supports(net: Network) -> bool:
-    """Whether the fast engine can train ``net``: a stack of Dense, activation
-    and Dropout layers starting with a Dense layer."""
-    known = all(
-        type(layer) in (Dense, Dropout) or isinstance(layer, Activation)
-        for layer in net.layers
+    """Whether the fast engine can train ``net``: a stack of ffnn's own Dense,
+    activation and Dropout layers (not subclasses, whose equations it cannot
+    know) starting with a Dense layer."""
+    known = (Dense, Dropout, *ACTIVATIONS.values())
+    return all(type(layer) in known for layer in net.layers) and isinstance(
+        net.layers[0], Dense
     )
-    return known and isinstance(net.layers[0], Dense)
+
+
+def check_supported(net: Network) -> None:
+    """Raise ValueError, saying what the fast engine trains, unless it
+    :func:`supports` ``net``."""
+    if not supports(net):
+        raise ValueError(
+            "engine='fast' trains stacks of ffnn's Dense, activation and Dropout "
+            f"layers that start with a Dense layer, not {net!r}; use "
+            "engine='layers'"
+        )
 
 
 class Port:
@@ -79,7 +90,9 @@ class Port:
 
     __slots__ = ("grad", "value", "with_ones")
 
-    def __init__(self, m: int, n: int, dtype, order: str, ones: bool, grad: bool):
+    def __init__(
+        self, m: int, n: int, dtype: np.dtype, order: str, ones: bool, grad: bool
+    ) -> None:
         if ones:
             self.with_ones = np.ones((m, n + 1), dtype=dtype, order=order)
             self.value = self.with_ones[:, :n]
@@ -108,7 +121,12 @@ class FastDense:
         self.A_prev, self.A_prev_with_ones = inp.value, inp.with_ones
         self.delta_A_prev = inp.grad
         self.Z, self.delta_Z = out.value, out.grad
-        self.ones = np.ones(inp.value.shape[0], dtype=inp.value.dtype)
+        # 1ᵀ delta_Z sums the rows into db, where the bias is not folded
+        self.ones = (
+            None
+            if inp.with_ones is not None
+            else np.ones(inp.value.shape[0], self.Z.dtype)
+        )
 
     def forward(self, rng: np.random.Generator) -> None:
         if self.A_prev_with_ones is not None:
@@ -145,10 +163,7 @@ class FastActivation:
         self.activation.apply(self.Z, out=self.A)
 
     def backward(self) -> None:
-        if self.delta_Z is not None:
-            self.activation.backprop(
-                self.A, self.delta_A, out=self.delta_Z, work=self.work
-            )
+        self.activation.backprop(self.A, self.delta_A, out=self.delta_Z, work=self.work)
 
 
 class FastDropout:
@@ -156,7 +171,7 @@ class FastDropout:
     ``M_ij ~ Bernoulli(1 − p)`` drawn as the Dropout layer draws it; backward
     ``delta_A = delta_A_kept ⊙ M / (1 − p)``."""
 
-    __slots__ = ("A", "A_kept", "delta_A", "delta_A_kept", "keep", "mask")
+    __slots__ = ("A", "A_kept", "delta_A", "delta_A_kept", "keep", "mask", "uniform")
 
     def __init__(self, dropout: Dropout, inp: Port, out: Port) -> None:
         self.keep = 1.0 - dropout.rate
@@ -164,18 +179,17 @@ class FastDropout:
         self.A_kept, self.delta_A_kept = out.value, out.grad
         # C order always: the generator fills it in memory order, as it fills the
         # Dropout layer's mask
-        self.mask = np.empty(self.A.shape, dtype=self.A.dtype)  # M / (1 − p)
+        self.uniform = np.empty(self.A.shape, dtype=self.A.dtype)  # U_ij ~ U[0, 1)
+        self.mask = np.empty_like(self.uniform)  # M / (1 − p)
 
     def forward(self, rng: np.random.Generator) -> None:
-        mask = self.mask
-        rng.random(dtype=mask.dtype, out=mask)
-        np.less(mask, self.keep, out=mask)  # 1 with probability 1 − p
-        np.divide(mask, self.keep, out=mask)  # inverted dropout
-        np.multiply(self.A, mask, out=self.A_kept)
+        rng.random(dtype=self.uniform.dtype, out=self.uniform)
+        np.less(self.uniform, self.keep, out=self.mask)  # M: 1 with probability 1 − p
+        np.divide(self.mask, self.keep, out=self.mask)  # inverted dropout
+        np.multiply(self.A, self.mask, out=self.A_kept)
 
     def backward(self) -> None:
-        if self.delta_A is not None:
-            np.multiply(self.delta_A_kept, self.mask, out=self.delta_A)
+        np.multiply(self.delta_A_kept, self.mask, out=self.delta_A)
 
 
 class FastSoftmaxCrossEntropy:
@@ -289,12 +303,7 @@ class FastEngine:
         alpha: float,
         l1: float,
     ) -> None:
-        if not supports(net):
-            raise ValueError(
-                f"engine='fast' trains stacks of Dense, activation and Dropout "
-                f"layers that start with a Dense layer, not {net!r}; use "
-                "engine='layers'"
-            )
+        check_supported(net)
         n = X.shape[0]
         self.X = X
         self.Y = np.zeros((n, net.n_outputs), dtype=net.dtype)
@@ -304,9 +313,7 @@ class FastEngine:
         self.order = BatchOrder(n, batch_size, shuffle)
         self.full = batch_size >= n
         mean = reduction == "mean"
-        self.by_size = {
-            m: FastBatch(net, m, self.full, mean) for m in self.order.sizes
-        }
+        self.by_size = {m: FastBatch(net, m, self.full, mean) for m in self.order.sizes}
         if self.full:  # the data never moves: copy it in once
             only = self.by_size[n]
             only.X[...] = X
@@ -316,15 +323,7 @@ class FastEngine:
     def batches(self, rng: np.random.Generator) -> Iterable[FastBatch]:
         if self.full:  # one batch that never moves (a tuple: no generator to run)
             return self.full_batch
-        return self._gathered(rng)
-
-    def _gathered(self, rng: np.random.Generator) -> Iterator[FastBatch]:
-        for index in self.order.epoch(rng):
-            batch = self.by_size[len(index)]
-            # mode="clip" skips a bounds check the permutation makes needless
-            np.take(self.X, index, axis=0, out=batch.X, mode="clip")
-            np.take(self.Y, index, axis=0, out=batch.Y, mode="clip")
-            yield batch
+        return self.order.gathered(rng, {"X": self.X, "Y": self.Y}, self.by_size)
 
     def forward(self, batch: FastBatch, rng: np.random.Generator) -> None:
         for layer in batch.layers:

@@ -9,7 +9,7 @@ the engine to step through beside the notes. It trains any stack of layers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import ClassVar
 
 import numpy as np
@@ -46,14 +46,19 @@ class LayerEngine:
         reduction: str,
         alpha: float,
         l1: float,
+        *,
+        n_total: int | None = None,
+        training: bool = True,
     ) -> None:
         self.net, self.X, self.y, self.reduction = net, X, y_index, reduction
+        self.training = training  # False: dropout off (see Network.compute_gradients)
         self.params, self.grads = net.parameters(), net.gradients()
         self.loss_function = SoftmaxCrossEntropy()
-        self.penalty = PenaltyGradient(net, alpha, l1, X.shape[0], reduction)
+        n_total = X.shape[0] if n_total is None else n_total
+        self.penalty = PenaltyGradient(net, alpha, l1, n_total, reduction)
         self.order = BatchOrder(X.shape[0], batch_size, shuffle)
         if self.order.shuffle:  # each batch is gathered into reused arrays
-            self._gathered = {
+            self._by_size = {
                 m: LayerBatch(
                     np.empty((m, X.shape[1]), dtype=X.dtype),
                     np.empty(m, dtype=y_index.dtype),
@@ -69,18 +74,10 @@ class LayerEngine:
     def batches(self, rng: np.random.Generator) -> Iterable[LayerBatch]:
         if not self.order.shuffle:
             return self._fixed
-        return self._gathered_batches(rng)
-
-    def _gathered_batches(self, rng: np.random.Generator) -> Iterator[LayerBatch]:
-        for index in self.order.epoch(rng):
-            batch = self._gathered[len(index)]
-            # mode="clip" skips a bounds check the permutation makes needless
-            np.take(self.X, index, axis=0, out=batch.X, mode="clip")
-            np.take(self.y, index, out=batch.y, mode="clip")
-            yield batch
+        return self.order.gathered(rng, {"X": self.X, "y": self.y}, self._by_size)
 
     def forward(self, batch: LayerBatch, rng: np.random.Generator) -> None:
-        batch.Z = self.net.forward(batch.X, training=True, rng=rng)
+        batch.Z = self.net.forward(batch.X, training=self.training, rng=rng)
 
     def loss(self, batch: LayerBatch) -> float:
         return self.loss_function.forward(batch.Z, batch.y) * batch.m

@@ -42,9 +42,9 @@ class SweepResult:
                     "seed": spec.config.seed,
                     "diverged": run.diverged,
                     "divergence": run.divergence,
-                    "epochs_run": run.history.epochs,
+                    "engine": run.history.engine,  # the engine that ran
                     "loss_increases": len(run.history.loss_increases()),
-                    **run.metrics,
+                    **run.metrics,  # epochs_run, n_train among them
                     "seconds": run.seconds,
                 }
             )

@@ -1,5 +1,6 @@
-"""The lr-finder study: the learning-rate range test of :mod:`ffnn.lr_finder`
-(Smith 2017; :func:`~ffnn.lr_finder.find_learning_rate`), its figures and report.
+"""The lr-finder study: the learning-rate range test of :mod:`ffnn.lr_range_test`
+(Smith 2017; :func:`~ffnn.lr_range_test.find_learning_rate`), its figures and
+report.
 
 This study is not a sweep: it runs :func:`find_learning_rate` once per repeat,
 writes ``lr_finder.csv`` (one row per step) and, to check the suggestion,

@@ -1,15 +1,13 @@
 """Tests of ffnn.training_run: the one path from a TrainConfig to a trained
 network and its final measurements."""
 
-import json
 import math
 
 import numpy as np
 import pytest
 
 from ffnn.config import TrainConfig
-from ffnn.run_files import write_run
-from ffnn.training_run import final_metrics, load_run_data, prepare_run, run_config
+from ffnn.training_run import final_metrics, load_run_data, prepare_run
 
 # results depend on BLAS rounding: .ci/run repeats them with other kernels
 pytestmark = pytest.mark.numerics
@@ -26,21 +24,6 @@ def test_prepared_run_trains_as_the_config_says():
     history = prepared.train()
     assert history.epochs == 30 and len(history.val_loss) == 30
     assert history.engine == "fast"
-
-
-@pytest.mark.parametrize(
-    ("engine", "ran"), [("layers", "layers"), ("fast", "fast"), ("auto", "fast")]
-)
-def test_the_engine_that_ran_is_recorded_in_metrics_json(engine, ran, tmp_path):
-    run = run_config(TrainConfig(epochs=5, engine=engine))
-    write_run(run, tmp_path)
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
-    assert metrics["config"]["engine"] == ran
-    assert metrics["history"]["engine"] == ran
-    assert metrics["config_sources"]["engine"] == (
-        "default" if engine == "auto" else "given"
-    )
-    assert metrics["n_train"] == 200
 
 
 def test_final_metrics_carry_the_set_sizes_and_nan_when_diverged():

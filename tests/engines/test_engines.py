@@ -79,36 +79,6 @@ def test_row_major_hidden_buffers_train_like_the_layers(case, monkeypatch):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 
-def test_the_layers_engine_runs_the_layer_objects(monkeypatch):
-    calls = []
-    for layer_class in (ffnn.Dense, ffnn.Tanh, ffnn.Dropout):
-        for method in ("forward", "backward"):
-            real = getattr(layer_class, method)
-
-            def spy(self, *args, _real=real, _name=f"{layer_class.__name__}.{method}"):
-                calls.append(_name)
-                return _real(self, *args)
-
-            monkeypatch.setattr(layer_class, method, spy)
-    X, y = ffnn.datasets.make_moons(40, seed=0)
-    net = ffnn.Network.mlp([2, 5, 2], dropout=0.2, seed=0)
-    ffnn.train(net, X, y, epochs=2, engine="layers", seed=0)
-    one_step = [
-        "Dense.forward",
-        "Tanh.forward",
-        "Dropout.forward",
-        "Dense.forward",
-        "Dense.backward",
-        "Dropout.backward",
-        "Tanh.backward",
-        "Dense.backward",
-    ]
-    assert calls == one_step * 2  # two epochs of one full batch
-    calls.clear()
-    ffnn.train(net, X, y, epochs=2, engine="fast", seed=0)
-    assert calls == []  # the fast engine runs its own twins of the layers
-
-
 def test_auto_picks_the_fast_engine_where_it_supports_the_stack():
     X, y = ffnn.datasets.make_moons(30, seed=0)
     plain = ffnn.Network.mlp([2, 3, 2], dropout=0.5, seed=0)
@@ -196,31 +166,3 @@ def test_logits_of_1e4_stay_finite(engine):
     assert passes.loss(batch) == pytest.approx(2e4)  # one row right, one off by 2e4
     passes.backward(batch)
     assert np.isfinite(net.flat_gradients).all()
-
-
-def test_hidden_order_follows_the_size_of_the_product():
-    assert fast.hidden_order(128, 784, 100) == "C"  # MNIST's first layer
-    assert fast.hidden_order(200, 2, 10) == "F"  # the notes' 2-10-2
-
-
-def test_fast_buffers_have_one_meaning_each():
-    """Every twin's gradient buffer is the one the layer before reads: no buffer
-    holds two quantities."""
-    X, y = ffnn.datasets.make_moons(20, seed=0)
-    net = ffnn.Network.mlp([2, 4, 3, 2], activation=["tanh", "relu"], dropout=0.3)
-    engine = FastEngine(net, X, y, 20, False, "mean", 0.0, 0.0)
-    (batch,) = engine.by_size.values()
-    dense1, tanh, dropout1, dense2, _, _, dense3 = batch.layers
-    assert tanh.delta_Z is dense1.delta_Z and tanh.Z is dense1.Z
-    assert dropout1.A is tanh.A and dropout1.delta_A is tanh.delta_A
-    assert dense2.delta_A_prev is dropout1.delta_A_kept
-    assert dense3.delta_Z is batch.output.delta_Z
-    assert dense1.delta_A_prev is None  # nobody needs ∂L/∂X
-    buffers = [
-        buffer
-        for twin in batch.layers
-        for buffer in (getattr(twin, name, None) for name in ("Z", "A", "A_kept"))
-        if buffer is not None
-    ]
-    assert all(not np.shares_memory(batch.output.Y_hat, b) for b in buffers)
-    assert not np.shares_memory(batch.output.Y_hat, batch.output.delta_Z)

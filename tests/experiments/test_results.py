@@ -1,0 +1,45 @@
+"""Tests of ffnn.experiments.results: the tidy tables of a sweep and its files."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from ffnn.experiments import run_experiment
+from tests.support.small_sweep import SMALL, fingerprint, small_experiment
+
+# results depend on BLAS rounding: .ci/run repeats them with other kernels
+pytestmark = pytest.mark.numerics
+
+
+def test_serial_run_is_reproducible_and_tables_are_tidy(tmp_path):
+    experiment = small_experiment(repeats=1)
+    first = run_experiment(experiment)
+    again = run_experiment(experiment)
+    assert fingerprint(first) == fingerprint(again)
+    runs = first.runs_table()
+    assert len(runs) == 4
+    assert {row["activation"] for row in runs} == {"tanh", "relu"}
+    epochs = first.epochs_table()
+    assert len(epochs) == 4 * SMALL["epochs"]
+    assert {"loss", "val_loss", "weight_norm_1", "grad_norm_2"} <= set(epochs[0])
+    paths = first.save(tmp_path)
+    with paths["runs.csv"].open() as file:
+        rows = list(csv.DictReader(file))
+    assert (
+        len(rows) == 4 and float(rows[0]["test_accuracy"]) == runs[0]["test_accuracy"]
+    )
+    with paths["epochs.csv"].open() as file:
+        assert sum(1 for _ in csv.DictReader(file)) == len(epochs)
+    document = json.loads(paths["results.json"].read_text())
+    assert document["experiment"]["grid"]["l2"] == [0.0, 0.5]
+    assert len(document["runs"]) == 4
+
+
+def test_l2_shrinks_weights_in_the_sweep():
+    result = run_experiment(small_experiment(repeats=1, grid={"l2": [0.0, 5.0]}))
+    assert result.mean_over_repeats("weight_norm", l2=5.0) < result.mean_over_repeats(
+        "weight_norm", l2=0.0
+    )

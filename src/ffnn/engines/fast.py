@@ -319,6 +319,7 @@ class FastEngine:
             only.X[...] = X
             only.Y[...] = self.Y
             self.full_batch = (only,)
+            self.Y = None  # the batch holds the only copy needed
 
     def batches(self, rng: np.random.Generator) -> Iterable[FastBatch]:
         if self.full:  # one batch that never moves (a tuple: no generator to run)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn.labels import check_labels_for, encode_labels, fit_classes
+from ffnn.labels import encode_labels, fit_classes
+from ffnn.targets import check_targets_for
 
 
 def test_integer_labels_outside_range_map_in_sorted_order():
@@ -31,12 +32,12 @@ def test_unknown_and_incomparable_labels_are_errors():
         encode_labels(np.array([1.5, None], dtype=object), classes)
 
 
-def test_check_labels_for_sets_the_classes_once():
+def test_check_targets_for_sets_the_classes_once():
     net = ffnn.Network.mlp([2, 3, 2], seed=0)
     X = np.zeros((3, 2))
-    _, index = check_labels_for(net, X, ["b", "a", "b"])
+    _, index = check_targets_for(net, X, ["b", "a", "b"])
     assert list(net.classes) == ["a", "b"] and list(index) == [1, 0, 1]
-    _, index = check_labels_for(net, X, ["a", "a", "b"])  # kept, not refitted
+    _, index = check_targets_for(net, X, ["a", "a", "b"])  # kept, not refitted
     assert list(index) == [0, 0, 1]
     with pytest.raises(ValueError, match="no output for"):
-        check_labels_for(net, X, ["a", "c", "b"])
+        check_targets_for(net, X, ["a", "c", "b"])

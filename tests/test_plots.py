@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.image
 import numpy as np
 import pytest
+from sklearn.metrics import mean_squared_error, r2_score
 
 import ffnn
-from ffnn.plots import plot_decision_boundary, plot_loss_curves, save_figure
+from ffnn.plots import (
+    plot_decision_boundary,
+    plot_fitted_vs_true,
+    plot_loss_curves,
+    save_figure,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -82,3 +90,71 @@ def test_loss_curves_show_validation_loss_dashed():
 def test_loss_curves_need_a_curve():
     with pytest.raises(ValueError, match="at least one curve"):
         plot_loss_curves({})
+
+
+def _fitted_box(ax) -> tuple[str, str]:
+    """The R² and RMSE as printed in the axes' text box."""
+    (text,) = [t.get_text() for t in ax.texts if "RMSE" in t.get_text()]
+    r2 = re.search(r"R\^2\$ = (-?[0-9.]+)", text).group(1)
+    rmse = re.search(r"RMSE = ([0-9.e+-]+)", text).group(1)
+    return r2, rmse
+
+
+def test_fitted_vs_true_scatters_every_point_on_the_identity_line(tmp_path):
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=80)
+    y_hat = y + 0.3 * rng.normal(size=80)
+    figure = plot_fitted_vs_true(y, y_hat)
+    ax = figure.axes[0]
+    (points,) = ax.collections
+    np.testing.assert_array_equal(points.get_offsets(), np.column_stack([y, y_hat]))
+    (identity,) = ax.get_lines()
+    x_line, y_line = identity.get_xdata(), identity.get_ydata()
+    np.testing.assert_array_equal(x_line, y_line)
+    assert min(x_line) <= min(y.min(), y_hat.min())
+    assert max(x_line) >= max(y.max(), y_hat.max())
+    assert ax.get_aspect() == 1.0
+    assert ax.get_legend() is None  # one output: nothing to tell apart
+    r2, rmse = _fitted_box(ax)
+    assert r2 == f"{r2_score(y, y_hat):.4f}"
+    assert rmse == f"{np.sqrt(mean_squared_error(y, y_hat)):.4g}"
+    path = save_figure(figure, tmp_path / "fitted.png")
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_fitted_vs_true_colours_each_output_with_a_legend():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=(50, 3)) * [1.0, 5.0, 0.2]
+    y_hat = y + 0.5 * rng.normal(size=(50, 3))
+    ax = plot_fitted_vs_true(y, y_hat, title="three outputs").axes[0]
+    assert [len(c.get_offsets()) for c in ax.collections] == [50, 50, 50]
+    colours = {tuple(c.get_facecolor()[0]) for c in ax.collections}
+    assert len(colours) == 3
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["output 1", "output 2", "output 3"]
+    assert ax.get_title() == "three outputs"
+    r2, rmse = _fitted_box(ax)
+    assert r2 == f"{r2_score(y, y_hat):.4f}"  # the mean of the outputs' R²
+    assert rmse == f"{np.sqrt(np.mean((y - y_hat) ** 2)):.4g}"
+
+
+def test_fitted_vs_true_draws_on_a_given_axes():
+    figure = plot_fitted_vs_true([1.0, 2.0, 3.0], [1.0, 2.5, 2.5])
+    ax = figure.axes[0]
+    assert plot_fitted_vs_true([0.0, 1.0], [0.0, 1.0], ax=ax) is figure
+    assert len(ax.collections) == 2
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "message"),
+    [
+        (np.zeros(5), np.zeros(4), "same shape"),
+        (np.zeros(5), np.zeros((5, 1)), "same shape"),
+        (np.zeros(0), np.zeros(0), "y_true is empty"),
+        (np.zeros((2, 2, 2)), np.zeros((2, 2, 2)), "shape"),
+        (np.zeros(3), [0.0, np.nan, 0.0], "y_pred contains NaN"),
+    ],
+)
+def test_fitted_vs_true_rejects_bad_targets(y_true, y_pred, message):
+    with pytest.raises(ValueError, match=message):
+        plot_fitted_vs_true(y_true, y_pred)

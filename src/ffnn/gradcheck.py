@@ -4,10 +4,10 @@ For every parameter entry ``w`` the central difference
 
     (J(w + ε) − J(w − ε)) / (2ε)
 
-of the batch objective ``J`` (see :meth:`Network.compute_gradients`) is compared
-with the backpropagated ``∂J/∂w``. The error of each parameter array is the
-relative distance ``‖g_bp − g_fd‖ / (‖g_bp‖ + ‖g_fd‖)``; the check reports the
-largest.
+of the batch objective ``J`` (see :meth:`Network.compute_gradients`; any output,
+any sample weights) is compared with the backpropagated ``∂J/∂w``. The error of
+each parameter array is the relative distance ``‖g_bp − g_fd‖ / (‖g_bp‖ +
+‖g_fd‖)``; the check reports the largest.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from ffnn._validation import check_positive
-from ffnn.labels import check_labels_for
-from ffnn.losses import SoftmaxCrossEntropy, check_reduction
+from ffnn.losses import check_reduction
 from ffnn.network import Network
 from ffnn.penalties import weight_penalty
+from ffnn.targets import check_sample_weight, check_targets_for
 
 
 @dataclass
@@ -43,15 +43,17 @@ class GradcheckResult:
 def objective(
     net: Network,
     X: np.ndarray,
-    y_index: np.ndarray,
+    targets: np.ndarray,
     reduction: str,
     alpha: float,
     l1: float,
+    sample_weight: np.ndarray | None = None,
 ) -> float:
-    """``J``: mean cross-entropy plus penalties, times ``n`` for 'sum'."""
-    n = X.shape[0]
+    """``J``: the (weighted) mean loss plus penalties, times ``n`` (``Σ s_i``) for
+    'sum'."""
+    n = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     Z = net.forward(X, training=False)
-    value = SoftmaxCrossEntropy().forward(Z, y_index) + weight_penalty(
+    value = net.loss_function().forward(Z, targets, sample_weight) + weight_penalty(
         net.weights, alpha, l1, n
     )
     return value * n if reduction == "sum" else value
@@ -66,6 +68,7 @@ def gradcheck(
     alpha: float = 0.0,
     l1: float = 0.0,
     epsilon: float = 1e-6,
+    sample_weight: Any = None,
 ) -> GradcheckResult:
     """Compare backpropagation with central finite differences for every parameter.
 
@@ -74,9 +77,10 @@ def gradcheck(
     net : Network
         Checked in inference mode (dropout off); its parameters are restored.
     X : array of shape (n, n_inputs)
-    y : array of shape (n,)
-    reduction, alpha, l1
-        As in :func:`ffnn.train`.
+    y : array of shape (n,) or (n, n_outputs)
+        Class labels, or values for an identity network.
+    reduction, alpha, l1, sample_weight
+        As in :func:`ffnn.train` (the full batch, so either ``penalty_scale``).
     epsilon : float
         Step ε of the central difference. Use float64 networks: in float32 the
         differences are dominated by rounding.
@@ -91,12 +95,14 @@ def gradcheck(
     epsilon = check_positive(epsilon, "epsilon")
     classes = net.classes
     try:
-        X, y_index = check_labels_for(net, X, y)
+        X, targets = check_targets_for(net, X, y)
     finally:
         net.classes = classes  # checking must not change the network
+    weights = check_sample_weight(sample_weight, X.shape[0], net.dtype)
     net.compute_gradients(
-        X, y_index, reduction=reduction, alpha=alpha, l1=l1, training=False
-    )
+        X, targets, reduction=reduction, alpha=alpha, l1=l1, training=False,
+        sample_weight=weights,
+    )  # fmt: skip
     analytic = [g.copy() for g in net.gradients()]
     errors: dict[str, float] = {}
     for name, param, g_bp in zip(
@@ -107,9 +113,9 @@ def gradcheck(
         for i in range(flat.size):
             original = flat[i]
             flat[i] = original + epsilon
-            plus = objective(net, X, y_index, reduction, alpha, l1)
+            plus = objective(net, X, targets, reduction, alpha, l1, weights)
             flat[i] = original - epsilon
-            minus = objective(net, X, y_index, reduction, alpha, l1)
+            minus = objective(net, X, targets, reduction, alpha, l1, weights)
             flat[i] = original
             flat_fd[i] = (plus - minus) / (2 * epsilon)
         scale = np.linalg.norm(g_bp) + np.linalg.norm(g_fd)

@@ -8,14 +8,7 @@ Integer labels in ``[0, k)`` map to the output of that index, so the notes'
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 import numpy as np
-
-from ffnn._validation import check_X, check_y
-
-if TYPE_CHECKING:  # the network imports this module
-    from ffnn.network import Network
 
 
 def fit_classes(y: np.ndarray, n_outputs: int) -> np.ndarray:
@@ -56,16 +49,6 @@ def encode_labels(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
             f"{preview(np.unique(y[unknown]))}; known classes {preview(classes)}"
         )
     return index
-
-
-def check_labels_for(net: Network, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Validate ``(X, y)`` for ``net``; returns ``X`` in the network's dtype and the
-    output index of each label (setting ``net.classes`` on first use)."""
-    X = check_X(X, net.n_inputs, net.dtype)
-    y = check_y(y, X.shape[0])
-    if net.classes is None:
-        net.classes = fit_classes(y, net.n_outputs)
-    return X, encode_labels(y, net.classes)
 
 
 def preview(values: np.ndarray, limit: int = 8) -> str:

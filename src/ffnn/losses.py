@@ -1,8 +1,10 @@
-"""Softmax cross-entropy, differentiated as one function and numerically stable.
+"""The network's output and its loss, differentiated as one function: softmax
+with cross-entropy (classification) and identity with squared error (regression).
 
 (The L2/L1 weight penalty and its gradient live in :mod:`ffnn.penalties`.)
 
-With logits ``Z``, ``ŷ = softmax(Z)`` and one-hot targets ``y``::
+**Softmax cross-entropy.** With logits ``Z``, ``ŷ = softmax(Z)`` and one-hot
+targets ``y``::
 
     log ŷ_ij = Z_ij − max_k Z_ik − log Σ_k exp(Z_ik − max_k Z_ik)
     L0 = −(1/n) Σ_i log ŷ_{i, y_i}
@@ -10,9 +12,22 @@ With logits ``Z``, ``ŷ = softmax(Z)`` and one-hot targets ``y``::
 Subtracting the row maximum keeps every ``exp`` ≤ 1, so logits of ±1e4 give a
 finite loss. Because softmax and cross-entropy are differentiated together the
 Jacobian collapses: ``∂(n L0)/∂Z = ŷ − y``, the notes' ``delta = ŷ − y``.
+
+**Squared error.** The output is the last layer's ``Z`` itself (``ŷ = Z``) and,
+as scikit-learn's ``MLPRegressor``::
+
+    L0 = (1/n) Σ_i ½ ‖ŷ_i − y_i‖²,    ∂(n L0)/∂Z = ŷ − y
+
+the same ``delta`` as the softmax's.
+
+**Sample weights.** With a weight ``s_i`` per sample each loss is the weighted
+mean ``L0 = Σ_i s_i ℓ_i / Σ_i s_i`` and ``delta_i = s_i (ŷ_i − y_i)``, divided by
+``Σ_i s_i`` for the mean: an integer weight ``k`` counts a sample ``k`` times.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import numpy as np
 
@@ -41,7 +56,63 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     return shifted
 
 
-class SoftmaxCrossEntropy:
+class OutputLoss:
+    """An output with its loss: ``forward(Z, targets, weights)`` returns the
+    (weighted) mean loss ``L0`` and keeps what ``backward`` needs;
+    ``backward(reduction)`` returns ``delta = ∂L/∂Z``.
+
+    ``weight_sum`` is ``Σ_i s_i`` of the last forward pass (``n`` without
+    weights): the summed loss is ``L0 · weight_sum``.
+    """
+
+    #: the output activation, as scikit-learn's ``out_activation_`` names it
+    name: ClassVar[str]
+    #: what the targets are: "classes" (label indices) or "values" (n, k floats)
+    targets: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._ready = False  # a forward pass ran since the last backward
+        self._weights: np.ndarray | None = None
+        self.weight_sum = 0.0
+
+    def forward(
+        self, Z: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
+        raise NotImplementedError
+
+    @staticmethod
+    def predict(Z: np.ndarray) -> np.ndarray:
+        """The network's output ``ŷ`` for the last layer's ``Z``."""
+        raise NotImplementedError
+
+    def _mean(self, losses: np.ndarray, weights: np.ndarray | None) -> float:
+        """``Σ s_i ℓ_i / Σ s_i`` (the plain mean without weights)."""
+        if weights is None:
+            self.weight_sum = float(losses.shape[0])
+            return float(np.mean(losses))
+        self.weight_sum = float(weights.sum())
+        return float(np.dot(weights, losses)) / self.weight_sum
+
+    def backward(self, reduction: str = "mean") -> np.ndarray:
+        """``delta = s ⊙ (ŷ − y)`` (sum), divided by ``Σ s`` for the mean; shape
+        (n, k). The returned array is a buffer of the forward pass, updated in
+        place."""
+        if not self._ready:
+            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
+        self._ready = False  # delta overwrites the forward's buffer
+        delta = self._difference()  # ŷ − y
+        if self._weights is not None:
+            delta *= self._weights[:, None]
+        if reduction == "mean":
+            delta /= self.weight_sum
+        return delta
+
+    def _difference(self) -> np.ndarray:
+        """``ŷ − y`` of the last forward pass, in that pass's buffer."""
+        raise NotImplementedError
+
+
+class SoftmaxCrossEntropy(OutputLoss):
     """Softmax output with cross-entropy loss, differentiated as one function.
 
     ``forward(Z, y)`` returns the mean loss ``L0`` over the batch and keeps ``ŷ``;
@@ -50,13 +121,20 @@ class SoftmaxCrossEntropy:
     ``y`` holds class indices in ``[0, k)``.
     """
 
+    name = "softmax"
+    targets = "classes"
+
     def __init__(self) -> None:
+        super().__init__()
         self._probabilities: np.ndarray | None = None
         self._y: np.ndarray | None = None
         self._buffers: dict[tuple, np.ndarray] = {}  # ŷ, one per batch shape
 
-    def forward(self, Z: np.ndarray, y: np.ndarray) -> float:
-        """Mean cross-entropy of logits ``Z`` (n, k) against indices ``y`` (n,)."""
+    def forward(
+        self, Z: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
+        """Mean cross-entropy of logits ``Z`` (n, k) against indices ``y`` (n,),
+        weighted by ``weights`` (n,) when given."""
         n = Z.shape[0]
         rows = np.arange(n)
         P = self._buffers.get((Z.shape, Z.dtype.char))
@@ -71,24 +149,19 @@ class SoftmaxCrossEntropy:
         # the shifted logits so that a probability that rounds to 0 still gives
         # a finite loss
         shifted_true = Z[rows, y] - Z.max(axis=1)
-        loss = float(np.mean(np.log(row_sums) - shifted_true))
-        self._y = y
+        loss = self._mean(np.log(row_sums) - shifted_true, weights)
+        self._y, self._weights, self._ready = y, weights, True
         return loss
 
-    def backward(self, reduction: str = "mean") -> np.ndarray:
-        """``delta = ŷ − y`` (sum) or ``(ŷ − y)/n`` (mean); shape (n, k).
-
-        The returned array is the stored ``ŷ``, updated in place.
-        """
-        if self._probabilities is None or self._y is None:
-            raise RuntimeError("SoftmaxCrossEntropy.backward called before forward")
-        delta = self._probabilities
-        n = delta.shape[0]
-        delta[np.arange(n), self._y] -= 1.0  # ŷ − y with one-hot y
-        if reduction == "mean":
-            delta /= n
-        self._y = None  # delta now overwrote ŷ; a second backward would be wrong
+    def _difference(self) -> np.ndarray:
+        delta, self._probabilities = self._probabilities, None  # ŷ becomes delta
+        delta[np.arange(delta.shape[0]), self._y] -= 1.0  # ŷ − y with one-hot y
         return delta
+
+    @staticmethod
+    def predict(Z: np.ndarray) -> np.ndarray:
+        """``ŷ = softmax(Z)``."""
+        return softmax(Z)
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -96,6 +169,46 @@ class SoftmaxCrossEntropy:
         if self._probabilities is None:
             raise RuntimeError("no forward pass has been run yet")
         return self._probabilities
+
+
+class SquaredError(OutputLoss):
+    """Identity output with half the squared error (scikit-learn's
+    ``MLPRegressor``): ``L0 = (1/n) Σ_i ½ ‖ŷ_i − y_i‖²`` with ``ŷ = Z``;
+    ``delta = ŷ − y`` (sum) or ``(ŷ − y)/n`` (mean). ``y`` has shape (n, k).
+    """
+
+    name = "identity"
+    targets = "values"
+
+    def forward(
+        self, Z: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+    ) -> float:
+        """Mean of ``½ ‖Z_i − y_i‖²`` over the rows, weighted when given."""
+        residual = Z - y  # ŷ − y, kept as the backward pass's delta
+        losses = 0.5 * np.einsum("ij,ij->i", residual, residual)
+        loss = self._mean(losses, weights)
+        self._residual, self._weights, self._ready = residual, weights, True
+        return loss
+
+    def _difference(self) -> np.ndarray:
+        return self._residual
+
+    @staticmethod
+    def predict(Z: np.ndarray) -> np.ndarray:
+        """``ŷ = Z``."""
+        return Z
+
+
+#: the outputs a network can end in, by scikit-learn's ``out_activation_`` name
+OUTPUTS: dict[str, type[OutputLoss]] = {
+    SoftmaxCrossEntropy.name: SoftmaxCrossEntropy,
+    SquaredError.name: SquaredError,
+}
+
+
+def get_output(name: str) -> type[OutputLoss]:
+    """The output-and-loss class named ``name`` ('softmax' or 'identity')."""
+    return lookup(OUTPUTS, name, "output")
 
 
 def cross_entropy(probabilities: np.ndarray, y: np.ndarray) -> float:

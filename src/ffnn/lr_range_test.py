@@ -32,10 +32,10 @@ import numpy as np
 
 from ffnn._validation import check_int, check_positive
 from ffnn.engines import Engine, make_engine
-from ffnn.labels import check_labels_for
 from ffnn.losses import check_reduction
 from ffnn.network import Network
 from ffnn.optimizers import SGD, Optimizer
+from ffnn.targets import check_targets_for
 from ffnn.training import train_step
 
 
@@ -185,11 +185,11 @@ def find_learning_rate(
     net = copy.deepcopy(net)  # the caller's weights, classes and rng stay as given
     optimizer = copy.deepcopy(optimizer)
     optimizer.reset()
-    X, y_index = check_labels_for(net, X, y)
+    X, targets = check_targets_for(net, X, y)
     n = X.shape[0]
     batch = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
     rng = np.random.default_rng(seed)
-    passes = make_engine(engine, net, X, y_index, batch, True, reduction, alpha, l1)
+    passes = make_engine(engine, net, X, targets, batch, True, reduction, alpha, l1)
     rates = learning_rate_range(min_lr, max_lr, steps)
 
     losses: list[float] = []
@@ -202,7 +202,7 @@ def find_learning_rate(
             # the step's update is made whatever the loss: the copy is thrown
             # away, and the loss recorded is the one before the update
             loss = train_step(passes, rows, optimizer, float(eta), clip_norm, rng)
-            loss /= rows.m  # the batch's mean cross-entropy
+            loss /= rows.m  # the batch's mean loss
             if not math.isfinite(loss):
                 stop_reason = f"the loss became non-finite at step {t} (η = {eta:.3g})"
                 break

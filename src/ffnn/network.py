@@ -1,5 +1,6 @@
-"""The network: an ordered list of layers ending in logits, with a softmax
-cross-entropy output.
+"""The network: an ordered list of layers, then its output and loss: softmax with
+cross-entropy (classification, the notes') or identity with squared error
+(regression), see :mod:`ffnn.losses`.
 
 For the notes' one-hidden-layer network, :meth:`Network.forward` computes::
 
@@ -20,33 +21,49 @@ from typing import Any
 
 import numpy as np
 
-from ffnn._validation import check_dtype, check_fraction, check_int, check_X, check_y
+from ffnn._validation import (
+    canonical_name,
+    check_dtype,
+    check_fraction,
+    check_int,
+    check_X,
+    check_y,
+)
 from ffnn.activations import get_activation
 from ffnn.labels import encode_labels
 from ffnn.layers import Dense, Dropout, Layer
-from ffnn.losses import SoftmaxCrossEntropy, softmax
+from ffnn.losses import OutputLoss, get_output
 
 
 class Network:
-    """A feedforward network: ``layers`` applied in order, the last giving logits.
+    """A feedforward network: ``layers`` applied in order, the last giving ``Z_L``.
 
     Parameters
     ----------
     layers : sequence of Layer
         For example ``[Dense(2, 3), Tanh(), Dense(3, 2)]``. The network's output
-        ``ŷ = softmax(Z_L)`` is applied by the loss, not by a layer.
+        ``ŷ`` is applied by the loss, not by a layer.
     seed : int, optional
         Seed of the generator dropout uses when no other is passed to
         :meth:`forward`.
+    output : {'softmax', 'identity'}
+        'softmax' (the notes'): ``ŷ = softmax(Z_L)`` with cross-entropy, a
+        classifier. 'identity': ``ŷ = Z_L`` with squared error
+        ``½ ‖ŷ − y‖²``, a regressor of ``n_outputs`` values.
 
     Attributes
     ----------
     classes : ndarray of shape (n_outputs,) or None
-        Class label of each output unit; set by :func:`ffnn.train`. While None,
-        :meth:`predict` returns output indices.
+        Class label of each output unit of a softmax network; set by
+        :func:`ffnn.train`. While None, :meth:`predict` returns output indices.
     """
 
-    def __init__(self, layers: Sequence[Layer], seed: int | None = None) -> None:
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        seed: int | None = None,
+        output: str = "softmax",
+    ) -> None:
         layers = list(layers)
         if not layers:
             raise ValueError("a Network needs at least one layer")
@@ -64,6 +81,8 @@ class Network:
         for layer in layers:
             width = layer.output_size(width)
         self.layers = layers
+        get_output(output)  # an unknown name fails here, naming the valid ones
+        self.output = canonical_name(output)
         self._pack()
         self.classes: np.ndarray | None = None
         self.rng = np.random.default_rng(seed)
@@ -78,14 +97,15 @@ class Network:
         dropout: float | Sequence[float] = 0.0,
         seed: int | None = None,
         dtype: Any = "float64",
+        output: str = "softmax",
     ) -> Network:
         """A multilayer perceptron ``sizes[0] → sizes[1] → … → sizes[-1]``.
 
         Parameters
         ----------
         sizes : sequence of int
-            Input features, hidden widths, number of classes: ``[2, 3, 2]`` is the
-            notes' network.
+            Input features, hidden widths, outputs (classes, or values to
+            regress): ``[2, 3, 2]`` is the notes' network.
         activation : str or sequence of str
             One name for every hidden layer, or one per hidden layer.
         init : str
@@ -96,6 +116,9 @@ class Network:
             Seed for the initial weights and for dropout.
         dtype : str
             'float64' (default) or 'float32'.
+        output : {'softmax', 'identity'}
+            Classify (softmax with cross-entropy) or regress (identity with
+            squared error); see :class:`Network`.
         """
         sizes = [check_int(size, "layer size") for size in sizes]
         if len(sizes) < 2:
@@ -117,7 +140,7 @@ class Network:
                 layers.append(get_activation(activations[index]))
                 if rates[index] > 0:
                     layers.append(Dropout(rates[index]))
-        return cls(layers, seed=None if seed is None else seed + 1)
+        return cls(layers, seed=None if seed is None else seed + 1, output=output)
 
     # ----------------------------------------------------------------- parameters
     def _pack(self) -> None:
@@ -143,6 +166,7 @@ class Network:
         # would update a vector the layers no longer read. A shallow copy shares
         # the layers and their flat vectors, and stays as it is.
         self.__dict__.update(state)
+        self.__dict__.setdefault("output", "softmax")  # pickled before regression
         if not all(
             np.shares_memory(layer.block, self.flat_parameters)
             for layer in self.dense_layers
@@ -246,16 +270,18 @@ class Network:
     def compute_gradients(
         self,
         X: np.ndarray,
-        y_index: np.ndarray,
+        targets: np.ndarray,
         *,
         reduction: str = "mean",
         alpha: float = 0.0,
         l1: float = 0.0,
-        n_total: int | None = None,
+        n_total: float | None = None,
         training: bool = True,
         rng: np.random.Generator | None = None,
+        sample_weight: np.ndarray | None = None,
+        penalty_scale: str = "training_set",
     ) -> float:
-        """One forward and backward pass; returns the batch's mean cross-entropy L0.
+        """One forward and backward pass; returns the batch's mean loss L0.
 
         Fills :meth:`gradients` with the gradient of the batch objective ``J``::
 
@@ -264,44 +290,93 @@ class Network:
 
         for a batch of ``m`` rows of a training set of ``N = n_total`` rows (``m``
         by default). With the full batch and "sum", ``dW = Aᵀ delta + λ W``: the
-        notes' update exactly.
+        notes' update exactly. ``targets`` are output indices (softmax) or
+        values (identity); with ``sample_weight`` ``L0`` is the weighted mean and
+        ``m`` the batch's weight (see :mod:`ffnn.losses`).
         """
         from ffnn.engines.layers import LayerEngine  # the engines build on networks
 
         m = X.shape[0]
         engine = LayerEngine(
-            self, X, y_index, m, False, reduction, alpha, l1,
-            n_total=n_total, training=training,
+            self, X, targets, m, False, reduction, alpha, l1,
+            n_total=n_total, training=training, sample_weight=sample_weight,
+            penalty_scale=penalty_scale,
         )  # fmt: skip
         (batch,) = engine.batches(rng)
         engine.forward(batch, self.rng if rng is None else rng)
         loss = engine.loss(batch)
         engine.backward(batch)
-        return loss / m
+        return loss / engine.loss_function.weight_sum
 
     # ---------------------------------------------------------------- prediction
+    def loss_function(self) -> OutputLoss:
+        """A fresh instance of the network's output and loss (:mod:`ffnn.losses`)."""
+        return get_output(self.output)()
+
+    @property
+    def is_classifier(self) -> bool:
+        """True for a softmax network, False for an identity (regression) one."""
+        return self.output == "softmax"
+
+    def _require(self, classifier: bool, what: str) -> None:
+        if self.is_classifier != classifier:
+            kind = (
+                "classifier (output='softmax')"
+                if classifier
+                else ("regressor (output='identity')")
+            )
+            raise ValueError(
+                f"{what} needs a {kind}; this network's output is {self.output!r}"
+            )
+
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities ``ŷ = softmax(Z_L)``, shape (n, n_outputs)."""
+        self._require(True, "predict_proba")
         X = check_X(X, self.n_inputs, self.dtype)
-        return softmax(self.forward(X, training=False))
+        return self.loss_function().predict(self.forward(X, training=False))
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted class label of each row of ``X`` (n,): ``argmax ŷ``."""
+        """A classifier's predicted label of each row of ``X`` (n,), ``argmax ŷ``;
+        a regressor's output ``ŷ = Z_L`` (n, n_outputs)."""
         X = check_X(X, self.n_inputs, self.dtype)
-        index = np.argmax(self.forward(X, training=False), axis=1)
+        Z = self.forward(X, training=False)
+        if not self.is_classifier:
+            return Z
+        index = np.argmax(Z, axis=1)
         return index if self.classes is None else self.classes[index]
 
     def loss(self, X: Any, y: Any) -> float:
-        """Mean cross-entropy ``−(1/n) Σ log ŷ_{i,y_i}`` on ``(X, y)``, no penalty."""
+        """Mean loss on ``(X, y)``, no penalty: cross-entropy
+        ``−(1/n) Σ log ŷ_{i,y_i}`` or squared error ``(1/n) Σ ½ ‖ŷ_i − y_i‖²``."""
+        from ffnn.targets import check_values
+
         X = check_X(X, self.n_inputs, self.dtype)
-        y_index = self.encode_labels(check_y(y, X.shape[0]))
-        return SoftmaxCrossEntropy().forward(self.forward(X, training=False), y_index)
+        if self.is_classifier:
+            targets = self.encode_labels(check_y(y, X.shape[0]))
+        else:
+            targets = check_values(y, X.shape[0], self.n_outputs, self.dtype)
+        return self.loss_function().forward(self.forward(X, training=False), targets)
 
     def accuracy(self, X: Any, y: Any) -> float:
         """Fraction of rows of ``X`` whose predicted label equals ``y``."""
+        self._require(True, "accuracy")
         X = check_X(X, self.n_inputs, self.dtype)
         y = check_y(y, X.shape[0])
         return float(np.mean(self.predict(X) == y))
+
+    def r2(self, X: Any, y: Any) -> float:
+        """Coefficient of determination ``R² = 1 − Σ‖y − ŷ‖² / Σ‖y − ȳ‖²`` of a
+        regressor, averaged over its outputs (scikit-learn's ``r2_score``)."""
+        from ffnn.targets import check_values
+
+        self._require(False, "r2")
+        X = check_X(X, self.n_inputs, self.dtype)
+        Y = check_values(y, X.shape[0], self.n_outputs, np.float64)
+        return r2_score(Y, self.predict(X))
+
+    def score(self, X: Any, y: Any) -> float:
+        """:meth:`accuracy` of a classifier, :meth:`r2` of a regressor."""
+        return self.accuracy(X, y) if self.is_classifier else self.r2(X, y)
 
     # -------------------------------------------------------------------- labels
     def encode_labels(self, y: np.ndarray) -> np.ndarray:
@@ -318,7 +393,12 @@ class Network:
         for layer in self.layers:
             width = layer.output_size(width)
             rows.append((repr(layer), f"(n, {width})", f"{layer.n_parameters:,}"))
-        rows.append(("softmax cross-entropy", f"(n, {width})", "0"))
+        loss = (
+            "softmax cross-entropy"
+            if self.is_classifier
+            else ("identity, squared error")
+        )
+        rows.append((loss, f"(n, {width})", "0"))
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         lines = [
             f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}"
@@ -335,13 +415,27 @@ class Network:
 
     def __repr__(self) -> str:
         inner = " → ".join(repr(layer) for layer in self.layers)
-        return f"Network({inner} → softmax)"
+        return f"Network({inner} → {self.output})"
 
     def save(self, path: str | PathLike) -> None:
         """Write the network to a ``.npz`` model file (see :func:`ffnn.load`)."""
         from ffnn.serialization import save
 
         save(self, path)
+
+
+def r2_score(Y: np.ndarray, Y_hat: np.ndarray) -> float:
+    """``R² = 1 − Σ_i (y_i − ŷ_i)² / Σ_i (y_i − ȳ)²`` per output, averaged over
+    the outputs; an output with constant ``y`` scores 1 if predicted exactly,
+    else 0 (as scikit-learn's ``r2_score``)."""
+    Y = Y.reshape(len(Y), -1).astype(np.float64)
+    Y_hat = Y_hat.reshape(len(Y_hat), -1).astype(np.float64)
+    residual = ((Y - Y_hat) ** 2).sum(axis=0)
+    total = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
+    safe = total > 0
+    scores = np.where(residual == 0, 1.0, 0.0)
+    scores[safe] = 1.0 - residual[safe] / total[safe]
+    return float(scores.mean())
 
 
 def _per_hidden_layer(value: Any, n_hidden: int, what: str) -> list:

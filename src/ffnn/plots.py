@@ -1,4 +1,4 @@
-"""Figures: decision boundaries and loss curves.
+"""Figures: decision boundaries, loss curves, and fitted against true values.
 
 Figures are built with :class:`matplotlib.figure.Figure` directly, never through
 pyplot, so plotting works without a display and touches no global state. Every
@@ -164,6 +164,100 @@ def plot_loss_curves(
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     return figure
+
+
+def plot_fitted_vs_true(
+    y_true: Any, y_pred: Any, ax: Axes | None = None, title: str | None = None
+) -> Figure:
+    """Scatter a regression's fitted values against the true ones, with the line
+    ``ŷ = y`` that a perfect fit would lie on, and its R² and RMSE in a text box.
+
+    Parameters
+    ----------
+    y_true : array of shape (n,) or (n, k)
+        True targets (horizontal axis).
+    y_pred : array of the same shape as ``y_true``
+        Fitted values ŷ (vertical axis). With k > 1 outputs, each output gets its
+        own colour and a legend entry "output 1", "output 2", ….
+
+    Notes
+    -----
+    For output j, ``R²_j = 1 − SS_res / SS_tot`` with
+    ``SS_res = Σ_i (y_ij − ŷ_ij)²`` and ``SS_tot = Σ_i (y_ij − ȳ_j)²``; the box
+    shows the mean of the ``R²_j`` (scikit-learn's ``r2_score`` default) and
+    ``RMSE = √(mean over i, j of (y_ij − ŷ_ij)²)``. An output whose true values
+    are all equal has ``SS_tot = 0`` and no R²; the box then shows nan.
+    """
+    Y_true = _regression_targets(y_true, "y_true")
+    Y_pred = _regression_targets(y_pred, "y_pred")
+    if Y_true.shape != Y_pred.shape:
+        raise ValueError(
+            f"y_true and y_pred must have the same shape, got "
+            f"{np.shape(y_true)} and {np.shape(y_pred)}"
+        )
+    Y_true = Y_true.reshape(Y_true.shape[0], -1)  # (n, k)
+    Y_pred = Y_pred.reshape(Y_pred.shape[0], -1)  # (n, k)
+    n_outputs = Y_true.shape[1]
+    residual = Y_true - Y_pred  # (n, k)
+    ss_res = np.sum(residual**2, axis=0)  # (k,)
+    ss_tot = np.sum((Y_true - Y_true.mean(axis=0)) ** 2, axis=0)  # (k,)
+    # a constant output has no spread to explain: its R² is undefined (nan)
+    r2_per_output = 1.0 - np.divide(
+        ss_res, ss_tot, out=np.full(n_outputs, np.nan), where=ss_tot > 0
+    )
+    r2 = float(np.mean(r2_per_output))
+    rmse = float(np.sqrt(np.mean(residual**2)))
+
+    figure, ax = _axes(ax, (5, 5))
+    for j in range(n_outputs):
+        ax.scatter(
+            Y_true[:, j],
+            Y_pred[:, j],
+            s=14,
+            color=f"C{j}",
+            edgecolors="k",
+            linewidths=0.4,
+            label=f"output {j + 1}",
+        )
+    low = min(Y_true.min(), Y_pred.min())
+    high = max(Y_true.max(), Y_pred.max())
+    margin = 0.05 * (high - low) or 0.5  # all values equal: still a visible range
+    low, high = low - margin, high + margin
+    ax.plot([low, high], [low, high], color="k", ls="--", lw=1, label="_identity")
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.set_aspect("equal")
+    ax.set_xlabel("true value $y$")
+    ax.set_ylabel("fitted value $\\hat{y}$")
+    ax.text(
+        0.04,
+        0.96,
+        f"$R^2$ = {r2:.4f}\nRMSE = {rmse:.4g}",
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.8},
+    )
+    if n_outputs > 1:
+        ax.legend(loc="lower right", fontsize="small")
+    ax.grid(alpha=0.3)
+    ax.set_title(title if title is not None else "Fitted against true values")
+    return figure
+
+
+def _regression_targets(y: Any, name: str) -> np.ndarray:
+    """``y`` as a float array of shape (n,) or (n, k), non-empty and finite."""
+    try:
+        y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be an array of numbers, got {y!r}") from error
+    if y.ndim not in (1, 2):
+        raise ValueError(f"{name} must have shape (n,) or (n, k), got {y.shape}")
+    if y.size == 0:
+        raise ValueError(f"{name} is empty (shape {y.shape})")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return y
 
 
 def image_shape(n_features: int) -> tuple[int, int] | None:

@@ -1,9 +1,11 @@
 """Model files: a ``.npz`` archive of the parameter arrays plus JSON metadata.
 
 The archive holds ``W1, b1, W2, b2, …``, optionally ``classes``, and
-``__metadata__``: a JSON string with the format name and version, the dtype and
-the layer list. Loading uses ``allow_pickle=False`` throughout, so a model file
-can never run code; a truncated or foreign file raises a ValueError.
+``__metadata__``: a JSON string with the format name and version, the dtype,
+the layer list and the output ('softmax' or 'identity'; version 1 files, from
+before regression, are softmax networks). Loading uses ``allow_pickle=False``
+throughout, so a model file can never run code; a truncated or foreign file
+raises a ValueError.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ffnn.layers import Dense, Dropout, Layer
 from ffnn.network import Network
 
 FORMAT = "ffnn-model"
-VERSION = 1
+VERSION = 2
 METADATA_KEY = "__metadata__"
 
 
@@ -63,6 +65,7 @@ def save(net: Network, path: str | PathLike) -> Path:
         "version": VERSION,
         "dtype": net.dtype.name,
         "layers": [layer.config() for layer in net.layers],
+        "output": net.output,
     }
     arrays[METADATA_KEY] = np.array(json.dumps(metadata))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +140,7 @@ def _network_from(metadata: Any, arrays: dict[str, np.ndarray], path: Path) -> N
             _layer_from_config(config, metadata["dtype"])
             for config in metadata["layers"]
         ]
-        net = Network(layers)
+        net = Network(layers, output=metadata.get("output", "softmax"))
     except (KeyError, TypeError, ValueError) as error:
         raise fail(f"bad layer description ({error})") from error
     names = net.parameter_names()

@@ -4,8 +4,9 @@ Each step reads as the notes' loop, one named step a line (see :func:`train_step
 forward, loss, backward, clip, update; then each epoch is recorded. The passes
 themselves run in an engine (:mod:`ffnn.engines`): the network's own layers, or
 the fast engine with the same equations. The loss recorded for an epoch is the
-mean cross-entropy that epoch's own forward passes computed, before their updates
-(as scikit-learn's ``loss_curve_``); no second pass over the data is made.
+mean loss (cross-entropy, or squared error for a regressor) that epoch's own
+forward passes computed, before their updates (as scikit-learn's
+``loss_curve_``); no second pass over the data is made.
 """
 
 from __future__ import annotations
@@ -20,25 +21,28 @@ import numpy as np
 
 from ffnn._validation import check_int, check_positive, check_X, check_y
 from ffnn.engines import Engine, check_engine, make_engine
-from ffnn.labels import check_labels_for
-from ffnn.losses import SoftmaxCrossEntropy, check_reduction
-from ffnn.network import Network
+from ffnn.losses import check_reduction
+from ffnn.network import Network, r2_score
 from ffnn.optimizers import SGD, Optimizer
+from ffnn.penalties import check_penalty_scale
+from ffnn.targets import check_targets_for, check_values, combined_sample_weight
 
 
 @dataclass
 class History:
     """What :func:`train` recorded, one entry per epoch.
 
-    ``loss[k]`` is the mean cross-entropy (without the penalty) over the forward
-    passes of epoch k, before that epoch's updates. The notes record the loss
-    after each update instead: their curve is ``loss[1:]`` followed by
-    ``net.loss(X, y)``.
+    ``loss[k]`` is the mean loss (without the penalty; weighted by the sample
+    weights) over the forward passes of epoch k, before that epoch's updates.
+    The notes record the loss after each update instead: their curve is
+    ``loss[1:]`` followed by ``net.loss(X, y)``. A classifier's validation score
+    is ``val_accuracy``, a regressor's ``val_r2``.
     """
 
     loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
+    val_r2: list[float] = field(default_factory=list)
     learning_rate: list[float] = field(default_factory=list)
     time: list[float] = field(default_factory=list)  # seconds since start
     #: the engine that ran the passes: 'layers' or 'fast' (see ffnn.engines)
@@ -160,9 +164,17 @@ class EarlyStopping(Callback):
 
 
 def evaluate(net: Network, X: Any, y: Any) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of ``net`` on ``(X, y)``, without dropout."""
+    """Mean loss and score of ``net`` on ``(X, y)``, without dropout: cross-entropy
+    and accuracy for a classifier, squared error and R² for a regressor."""
+    return _evaluate_encoded(net, *_check_evaluation_data(net, X, y))
+
+
+def _check_evaluation_data(net: Network, X: Any, y: Any) -> tuple[np.ndarray, ...]:
+    """``X`` and the targets as the loss reads them, without setting classes."""
     X = check_X(X, net.n_inputs, net.dtype)
-    return _evaluate_encoded(net, X, net.encode_labels(check_y(y, X.shape[0])))
+    if net.is_classifier:
+        return X, net.encode_labels(check_y(y, X.shape[0]))
+    return X, check_values(y, X.shape[0], net.n_outputs, net.dtype)
 
 
 def clip_by_global_norm(grads: Sequence[np.ndarray], max_norm: float) -> float:
@@ -192,6 +204,9 @@ def train(
     clip_norm: float | None = None,
     callbacks: Sequence[Callback] = (),
     engine: str = "auto",
+    sample_weight: Any = None,
+    class_weight: Any = None,
+    penalty_scale: str = "training_set",
 ) -> History:
     """Train ``net`` on ``(X, y)`` by (mini-batch) gradient descent.
 
@@ -200,8 +215,9 @@ def train(
     net : Network
         Trained in place.
     X : array of shape (n_samples, n_features)
-    y : array of shape (n_samples,)
-        Class labels.
+    y : array of shape (n_samples,) or (n_samples, n_outputs)
+        Class labels for a softmax network; real values for an identity network
+        (shape (n_samples,) when it has one output).
     optimizer : Optimizer
         Default ``SGD(learning_rate=0.01)``.
     epochs : int
@@ -229,6 +245,18 @@ def train(
         layer objects (to step through), 'fast' the same equations on buffers
         sized once, 'auto' the fast engine where it supports the layers. Both
         train to the same weights; ``History.engine`` says which ran.
+    sample_weight : array of shape (n_samples,), optional
+        Weight ``s_i ≥ 0`` of each sample: the loss is the weighted mean
+        ``Σ s_i ℓ_i / Σ s_i`` (per batch) and ``n`` in the penalty is ``Σ s_i``,
+        so an integer weight ``k`` counts a sample ``k`` times. All ones is the
+        same run as no weights, bit for bit.
+    class_weight : dict or 'balanced', optional
+        A classifier's weight per class label (labels not named weigh 1), or
+        'balanced': ``n / (k n_c)`` for a class of ``n_c`` of the ``n`` samples;
+        multiplies ``sample_weight``.
+    penalty_scale : {'training_set', 'batch'}
+        What λ is divided by: the training set's ``n`` (the notes'; default) or
+        each batch's ``m`` (scikit-learn's ``alpha``: ``λ/(2m) Σ w²`` per batch).
 
     Returns
     -------
@@ -236,7 +264,7 @@ def train(
 
     Notes
     -----
-    Each step: ``Z = forward(X_b)``, ``L0 = CE(softmax(Z), y_b)``,
+    Each step: ``Z = forward(X_b)``, ``L0 = CE(softmax(Z), y_b)`` (or ``½‖Z − y_b‖²``),
     ``delta = ŷ − y`` (divided by ``m`` for the mean), ``backward(delta)``, add
     ``(λ/n) W`` (scaled by ``m`` for the sum) to each ``dW``, then
     ``w ← w − η ∂J/∂w`` (or the optimizer's rule). With full batches and the sum
@@ -254,17 +282,29 @@ def train(
     if clip_norm is not None:
         clip_norm = check_positive(clip_norm, "clip_norm")
     engine = check_engine(engine, net)  # before anything changes the network
-    X, y_index = check_labels_for(net, X, y)
-    n = X.shape[0]
-    batch = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
-    validation = None
-    if validation_data is not None:
-        X_val, y_val = validation_data
-        X_val = check_X(X_val, net.n_inputs, net.dtype)
-        validation = (X_val, net.encode_labels(check_y(y_val, X_val.shape[0])))
+    penalty_scale = check_penalty_scale(penalty_scale)
+    if class_weight is not None and not net.is_classifier:
+        raise ValueError("class_weight weighs classes; this network regresses")
+    classes = net.classes
+    try:  # a refused call leaves the network as it was (classes included)
+        X, targets = check_targets_for(net, X, y)
+        n = X.shape[0]
+        weights = combined_sample_weight(sample_weight, class_weight, y, n, net.dtype)
+        batch = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
+        validation = None
+        if validation_data is not None:
+            X_val, y_val = validation_data
+            validation = _check_evaluation_data(net, X_val, y_val)
+    except (TypeError, ValueError):
+        net.classes = classes
+        raise
 
     rng = np.random.default_rng(seed)
-    passes = make_engine(engine, net, X, y_index, batch, shuffle, reduction, alpha, l1)
+    passes = make_engine(
+        engine, net, X, targets, batch, shuffle, reduction, alpha, l1,
+        sample_weight=weights, penalty_scale=penalty_scale,
+    )  # fmt: skip
+    total_weight = n if weights is None else float(weights.sum())
     history = History(engine=passes.name)
     for callback in callbacks:
         callback.on_train_begin(net, history, epochs)
@@ -274,7 +314,8 @@ def train(
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(epochs):
             eta = optimizer.schedule(epoch)
-            epoch_loss = train_epoch(passes, optimizer, eta, clip_norm, rng) / n
+            epoch_loss = train_epoch(passes, optimizer, eta, clip_norm, rng)
+            epoch_loss /= total_weight
             if not math.isfinite(epoch_loss):
                 raise TrainingDivergedError(epoch, epoch_loss, eta, history)
             record_epoch(history, epoch_loss, eta, net, validation, start)
@@ -299,7 +340,7 @@ def train_epoch(
     rng: np.random.Generator,
 ) -> float:
     """One pass over the data, a :func:`train_step` per batch; returns the summed
-    cross-entropy of the epoch's forward passes."""
+    (weighted) loss of the epoch's forward passes."""
     total = 0.0
     for batch in engine.batches(rng):
         total += train_step(engine, batch, optimizer, eta, clip_norm, rng)
@@ -314,10 +355,10 @@ def train_step(
     clip_norm: float | None,
     rng: np.random.Generator,
 ) -> float:
-    """One update from one batch; returns the batch's summed cross-entropy
-    (computed before the update)."""
+    """One update from one batch; returns the batch's summed loss (computed
+    before the update)."""
     engine.forward(batch, rng)  # Z_L = f(X_b), layer by layer
-    loss = engine.loss(batch)  # ŷ = softmax(Z_L); Σ_i −log ŷ_{i,y_i}
+    loss = engine.loss(batch)  # ŷ = softmax(Z_L); Σ_i −log ŷ_{i,y_i} (or ½‖ŷ − y‖²)
     engine.backward(batch)  # delta = ŷ − y, back through every layer; + penalty
     if clip_norm is not None:
         clip_by_global_norm(engine.grads, clip_norm)  # ‖g‖ ≤ clip_norm
@@ -337,16 +378,19 @@ def record_epoch(
     history.loss.append(epoch_loss)
     history.learning_rate.append(eta)
     if validation is not None:
-        val_loss, val_accuracy = _evaluate_encoded(net, *validation)
+        val_loss, val_score = _evaluate_encoded(net, *validation)
         history.val_loss.append(val_loss)
-        history.val_accuracy.append(val_accuracy)
+        scores = history.val_accuracy if net.is_classifier else history.val_r2
+        scores.append(val_score)
     history.time.append(time.perf_counter() - start)
 
 
 def _evaluate_encoded(
-    net: Network, X: np.ndarray, y_index: np.ndarray
+    net: Network, X: np.ndarray, targets: np.ndarray
 ) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy on validated ``X`` and output indices."""
+    """Mean loss and accuracy (or R²) on validated ``X`` and targets."""
     Z = net.forward(X, training=False)
-    loss = SoftmaxCrossEntropy().forward(Z, y_index)
-    return loss, float(np.mean(np.argmax(Z, axis=1) == y_index))
+    loss = net.loss_function().forward(Z, targets)
+    if net.is_classifier:
+        return loss, float(np.mean(np.argmax(Z, axis=1) == targets))
+    return loss, r2_score(targets, Z)

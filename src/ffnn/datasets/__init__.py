@@ -1,9 +1,10 @@
 """Data sets: the notes' synthetic 2-D problems (moons, circles, xor, spiral),
-scikit-learn's 8 × 8 digits and MNIST."""
+Friedman's first regression problem, scikit-learn's 8 × 8 digits and MNIST."""
 
 from ffnn.datasets.digits import load_digits
 from ffnn.datasets.idx import read_idx
 from ffnn.datasets.mnist import load_mnist
+from ffnn.datasets.regression import REGRESSION_DATASETS, make_friedman1
 from ffnn.datasets.synthetic import (
     DATASETS,
     load_dataset,
@@ -15,10 +16,12 @@ from ffnn.datasets.synthetic import (
 
 __all__ = [
     "DATASETS",
+    "REGRESSION_DATASETS",
     "load_dataset",
     "load_digits",
     "load_mnist",
     "make_circles",
+    "make_friedman1",
     "make_moons",
     "make_spiral",
     "make_xor",

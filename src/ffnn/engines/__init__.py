@@ -38,19 +38,25 @@ def make_engine(
     name: str,
     net: Network,
     X: np.ndarray,
-    y_index: np.ndarray,
+    targets: np.ndarray,
     batch_size: int,
     shuffle: bool,
     reduction: str,
     alpha: float,
     l1: float,
+    *,
+    sample_weight: np.ndarray | None = None,
+    penalty_scale: str = "training_set",
 ) -> Engine:
     """The engine ``name`` ('auto', 'layers' or 'fast') for this training run;
     'auto' is 'fast' where :func:`~ffnn.engines.fast.supports` the network."""
     engine_class = lookup({**ENGINES, "auto": None}, name, "engine")
     if engine_class is None:
         engine_class = FastEngine if supports(net) else LayerEngine
-    return engine_class(net, X, y_index, batch_size, shuffle, reduction, alpha, l1)
+    return engine_class(
+        net, X, targets, batch_size, shuffle, reduction, alpha, l1,
+        sample_weight=sample_weight, penalty_scale=penalty_scale,
+    )  # fmt: skip
 
 
 __all__ = [

@@ -5,9 +5,12 @@ An engine turns one batch into the gradient of its objective, in the notes'
 order::
 
     forward   Z_L = f(X_b)                      every layer, first to last
-    loss      ŷ = softmax(Z_L),  Σ_i −log ŷ_{i,y_i}
+    loss      ŷ = softmax(Z_L),  Σ_i −log ŷ_{i,y_i}   (or ŷ = Z_L, Σ_i ½‖ŷ_i − y_i‖²)
     backward  delta_L = ŷ − y (÷ m for the mean), every layer, last to first,
               then the weight penalty's gradient
+
+(with sample weights ``s_i``, each sample's loss and ``delta`` are scaled by
+``s_i`` and ``m`` is the batch's ``Σ s_i``)
 
 and keeps the parameters and gradients the optimizer updates. Two engines
 implement it (:mod:`ffnn.engines.layers`, :mod:`ffnn.engines.fast`); a test
@@ -55,13 +58,14 @@ class Engine(Protocol):
         ...
 
     def loss(self, batch: Batch) -> float:
-        """``ŷ = softmax(Z_L)`` and the summed cross-entropy
-        ``Σ_i −log ŷ_{i,y_i}`` of the batch."""
+        """``ŷ`` and the batch's summed (weighted) loss: cross-entropy
+        ``Σ_i −log ŷ_{i,y_i}`` with ``ŷ = softmax(Z_L)``, or squared error
+        ``Σ_i ½ ‖ŷ_i − y_i‖²`` with ``ŷ = Z_L``."""
         ...
 
     def backward(self, batch: Batch) -> None:
         """Fill ``grads`` with ``∂J/∂w`` of the batch objective ``J`` (its
-        cross-entropy with the reduction, plus the weight penalty)."""
+        loss with the reduction, plus the weight penalty)."""
         ...
 
 

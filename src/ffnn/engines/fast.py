@@ -7,7 +7,9 @@ call dominates.
   product and ``[dW; db] = [A 1]ᵀ delta_Z`` gives both gradients in one product.
 * Softmax cross-entropy uses a one-hot target ``Y``: ``delta_Z = ŷ − Y`` is one
   subtraction and the summed loss is ``Σ_i log Σ_k e^{S_ik} − ⟨Y, S⟩`` with the
-  shifted logits ``S = Z − max_k Z``.
+  shifted logits ``S = Z − max_k Z``. With sample weights ``s`` the one-hot
+  rows are scaled by them, ``Y = s ⊙ onehot(y)``, so ``⟨Y, S⟩`` and
+  ``delta_Z = s ⊙ ŷ − Y`` weigh each sample.
 * The parameters and gradients are one flat vector each (see
   :meth:`ffnn.network.Network._pack`), so the optimizer makes one update.
 
@@ -196,18 +198,24 @@ class FastSoftmaxCrossEntropy:
     """``ŷ = softmax(Z_L)`` and the summed cross-entropy against one-hot ``Y``;
     backward ``delta_Z = ŷ − Y``, divided by ``m`` for the mean.
 
-    Softmax and cross-entropy are differentiated as one function, which is why
-    the gradient is the plain difference (see :mod:`ffnn.losses`).
+    With sample weights ``s`` (m, 1), ``Y`` holds ``s ⊙ onehot(y)``: the loss is
+    ``Σ_i s_i log Σ_k e^{S_ik} − ⟨Y, S⟩`` and ``delta_Z = s ⊙ ŷ − Y``, divided by
+    ``Σ_i s_i`` for the mean. Softmax and cross-entropy are differentiated as one
+    function, which is why the gradient is the plain difference (see
+    :mod:`ffnn.losses`).
     """
 
     __slots__ = (
         "S", "Y", "Y_hat", "Z", "delta_Z", "log_row_sum", "m", "mean",
-        "row_max", "row_sum",
+        "row_max", "row_sum", "s", "weight_sum",
     )  # fmt: skip
 
-    def __init__(self, logits: Port, Y: np.ndarray, mean: bool) -> None:
-        self.Z, self.delta_Z, self.Y = logits.value, logits.grad, Y
+    def __init__(
+        self, logits: Port, Y: np.ndarray, s: np.ndarray | None, mean: bool
+    ) -> None:
+        self.Z, self.delta_Z, self.Y, self.s = logits.value, logits.grad, Y, s
         self.m, self.mean = Y.shape[0], mean
+        self.weight_sum = float(self.m)  # Σ_i s_i of the batch, set by loss()
         self.S = np.empty_like(self.Z, order="F")  # shifted logits Z − max_k Z
         self.Y_hat = np.empty_like(self.Z, order="F")
         self.row_max = np.empty((self.m, 1), dtype=Y.dtype)
@@ -215,7 +223,8 @@ class FastSoftmaxCrossEntropy:
         self.log_row_sum = np.empty((self.m, 1), dtype=Y.dtype)
 
     def loss(self) -> float:
-        """``Σ_i −log ŷ_{i,y_i} = Σ_i log Σ_k e^{S_ik} − ⟨Y, S⟩``; keeps ``ŷ``."""
+        """``Σ_i −log ŷ_{i,y_i} = Σ_i log Σ_k e^{S_ik} − ⟨Y, S⟩`` (each term
+        weighted by ``s_i``); keeps ``ŷ``."""
         Z, S, Y_hat, row_max, row_sum = (
             self.Z, self.S, self.Y_hat, self.row_max, self.row_sum
         )  # fmt: skip
@@ -227,29 +236,80 @@ class FastSoftmaxCrossEntropy:
         np.divide(Y_hat, row_sum, out=Y_hat)  # ŷ = softmax(Z)
         np.log(row_sum, out=self.log_row_sum)
         # the transposes are C-contiguous, so vdot copies nothing
-        return float(self.log_row_sum.sum()) - float(np.vdot(self.Y.T, S.T))
+        target_term = float(np.vdot(self.Y.T, S.T))  # ⟨Y, S⟩
+        if self.s is None:
+            return float(self.log_row_sum.sum()) - target_term
+        self.weight_sum = float(self.s.sum())
+        return float(np.vdot(self.s, self.log_row_sum)) - target_term
 
     def backward(self) -> None:
-        np.subtract(self.Y_hat, self.Y, out=self.delta_Z)  # delta_Z = ŷ − Y
+        if self.s is None:
+            np.subtract(self.Y_hat, self.Y, out=self.delta_Z)  # delta_Z = ŷ − Y
+        else:
+            np.multiply(self.Y_hat, self.s, out=self.delta_Z)
+            np.subtract(self.delta_Z, self.Y, out=self.delta_Z)  # s ⊙ ŷ − Y
         if self.mean:
-            np.divide(self.delta_Z, self.m, out=self.delta_Z)
+            np.divide(self.delta_Z, self.weight_sum, out=self.delta_Z)
+
+
+class FastSquaredError:
+    """Identity output ``ŷ = Z_L`` and the summed squared error
+    ``½ Σ_i s_i ‖ŷ_i − Y_i‖²`` (``s_i = 1`` without weights); backward
+    ``delta_Z = s ⊙ (ŷ − Y)``, divided by ``Σ_i s_i`` for the mean.
+
+    ``loss`` already leaves ``s ⊙ (ŷ − Y)`` in ``delta_Z`` (the loss is made of
+    it); ``backward`` only divides it for the mean.
+    """
+
+    __slots__ = ("R", "Y", "Z", "delta_Z", "m", "mean", "s", "weight_sum")
+
+    def __init__(
+        self, output: Port, Y: np.ndarray, s: np.ndarray | None, mean: bool
+    ) -> None:
+        self.Z, self.delta_Z, self.Y, self.s = output.value, output.grad, Y, s
+        self.m, self.mean = Y.shape[0], mean
+        self.weight_sum = float(self.m)
+        # the residual ŷ − Y, apart from delta_Z only when weights scale delta_Z
+        self.R = self.delta_Z if s is None else np.empty_like(self.delta_Z)
+
+    def loss(self) -> float:
+        """``½ Σ_i s_i ‖ŷ_i − Y_i‖²``, as ``½ ⟨s ⊙ R, R⟩`` with ``R = ŷ − Y``."""
+        np.subtract(self.Z, self.Y, out=self.R)  # R = ŷ − Y
+        if self.s is not None:
+            self.weight_sum = float(self.s.sum())
+            np.multiply(self.R, self.s, out=self.delta_Z)  # s ⊙ R
+        # the transposes are C-contiguous, so vdot copies nothing
+        return 0.5 * float(np.vdot(self.delta_Z.T, self.R.T))
+
+    def backward(self) -> None:
+        if self.mean:
+            np.divide(self.delta_Z, self.weight_sum, out=self.delta_Z)
+
+
+#: the fast twin of each output and loss (:data:`ffnn.losses.OUTPUTS`)
+FAST_OUTPUTS = {"softmax": FastSoftmaxCrossEntropy, "identity": FastSquaredError}
+FastOutput = FastSoftmaxCrossEntropy | FastSquaredError
 
 
 FastLayer = FastDense | FastActivation | FastDropout
 
 
 class FastBatch:
-    """Every buffer for batches of ``m`` rows: the rows ``X`` and one-hot targets
-    ``Y`` (filled by the engine), and the twin of each layer.
+    """Every buffer for batches of ``m`` rows: the rows ``X``, the targets ``Y``
+    (one-hot, or values) and sample weights ``s`` (m, 1) when ``weighted`` (filled
+    by the engine), and the twin of each layer and of the output.
 
     With ``fold_input`` (the full batch, which never moves) ``X`` is a view of
     ``[X 1]``, so the first product folds its bias too.
     """
 
-    def __init__(self, net: Network, m: int, fold_input: bool, mean: bool) -> None:
+    def __init__(
+        self, net: Network, m: int, fold_input: bool, mean: bool, weighted: bool
+    ) -> None:
         dtype = net.dtype
         self.m = m
         self.Y = np.zeros((m, net.n_outputs), dtype=dtype, order="F")
+        self.s = np.empty((m, 1), dtype=dtype) if weighted else None
         layers = [
             layer
             for layer in net.layers
@@ -273,7 +333,7 @@ class FastBatch:
             out = Port(m, width, dtype, order, ones=feeds_dense, grad=True)
             self.layers.append(_twin(layer, inp, out))
             inp = out
-        self.output = FastSoftmaxCrossEntropy(inp, self.Y, mean)
+        self.output: FastOutput = FAST_OUTPUTS[net.output](inp, self.Y, self.s, mean)
 
 
 def _twin(layer: Layer, inp: Port, out: Port) -> FastLayer:
@@ -285,7 +345,8 @@ def _twin(layer: Layer, inp: Port, out: Port) -> FastLayer:
 
 
 class FastEngine:
-    """Trains a supported network (:func:`supports`) on ``(X, y_index)``.
+    """Trains a supported network (:func:`supports`) on ``(X, targets)``:
+    output indices for a softmax network, values (n, k) for an identity one.
 
     ``params``/``grads`` are the network's flat vectors, for the optimizer.
     """
@@ -296,35 +357,49 @@ class FastEngine:
         self,
         net: Network,
         X: np.ndarray,
-        y_index: np.ndarray,
+        targets: np.ndarray,
         batch_size: int,
         shuffle: bool,
         reduction: str,
         alpha: float,
         l1: float,
+        *,
+        sample_weight: np.ndarray | None = None,
+        penalty_scale: str = "training_set",
     ) -> None:
         check_supported(net)
         n = X.shape[0]
-        self.X = X
-        self.Y = np.zeros((n, net.n_outputs), dtype=net.dtype)
-        self.Y[np.arange(n), y_index] = 1.0
+        weighted = sample_weight is not None
+        if net.output == "softmax":  # one-hot rows, scaled by the sample weights
+            Y = np.zeros((n, net.n_outputs), dtype=net.dtype)
+            Y[np.arange(n), targets] = 1.0 if not weighted else sample_weight
+        else:
+            Y = targets
+        self.sources = {"X": X, "Y": Y}
+        if weighted:
+            self.sources["s"] = sample_weight.astype(net.dtype).reshape(n, 1)
         self.params, self.grads = [net.flat_parameters], [net.flat_gradients]
-        self.penalty = PenaltyGradient(net, alpha, l1, n, reduction)
+        n_total = n if not weighted else float(sample_weight.sum())
+        self.penalty = PenaltyGradient(
+            net, alpha, l1, n_total, reduction, penalty_scale
+        )
         self.order = BatchOrder(n, batch_size, shuffle)
         self.full = batch_size >= n
         mean = reduction == "mean"
-        self.by_size = {m: FastBatch(net, m, self.full, mean) for m in self.order.sizes}
+        self.by_size = {
+            m: FastBatch(net, m, self.full, mean, weighted) for m in self.order.sizes
+        }
         if self.full:  # the data never moves: copy it in once
             only = self.by_size[n]
-            only.X[...] = X
-            only.Y[...] = self.Y
+            for name, source in self.sources.items():
+                getattr(only, name)[...] = source
             self.full_batch = (only,)
-            self.Y = None  # the batch holds the only copy needed
+            self.sources = {}  # the batch holds the only copy needed
 
     def batches(self, rng: np.random.Generator) -> Iterable[FastBatch]:
         if self.full:  # one batch that never moves (a tuple: no generator to run)
             return self.full_batch
-        return self.order.gathered(rng, {"X": self.X, "Y": self.Y}, self.by_size)
+        return self.order.gathered(rng, self.sources, self.by_size)
 
     def forward(self, batch: FastBatch, rng: np.random.Generator) -> None:
         for layer in batch.layers:
@@ -337,4 +412,4 @@ class FastEngine:
         batch.output.backward()
         for layer in reversed(batch.layers):
             layer.backward()
-        self.penalty.add(batch.m)
+        self.penalty.add(batch.output.weight_sum)

@@ -102,5 +102,3 @@ class Adam(Optimizer):
 
     def __repr__(self) -> str:
         return f"Adam(learning_rate={self.schedule!r})"
-
-

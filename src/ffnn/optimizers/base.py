@@ -98,5 +98,3 @@ class Optimizer:
     name = "optimizer"
     #: scratch arrays per parameter that the NumPy update needs
     _scratch_sets = 1
-
-

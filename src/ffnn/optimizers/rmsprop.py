@@ -69,5 +69,3 @@ class RMSProp(Optimizer):
 
     def __repr__(self) -> str:
         return f"RMSProp(learning_rate={self.schedule!r}, rho={self.rho:g})"
-
-

@@ -104,5 +104,3 @@ class SGD(Optimizer):
             f"SGD(learning_rate={self.schedule!r}, momentum={self.momentum:g}, "
             f"nesterov={self.nesterov})"
         )
-
-

@@ -1,0 +1,139 @@
+"""What a network is trained towards: its targets and the weight of each sample.
+
+A softmax network learns class labels (kept as the output index of each label,
+see :mod:`ffnn.labels`); an identity network learns real values, an array
+``Y`` of shape (n, n_outputs). Sample weights ``s_i ≥ 0`` scale each sample's
+loss (see :mod:`ffnn.losses`); class weights become sample weights
+``s_i = w_{y_i}``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ffnn._validation import check_X, check_y
+from ffnn.labels import encode_labels, fit_classes
+
+if TYPE_CHECKING:  # the network imports this module
+    from ffnn.network import Network
+
+
+def check_values(y: Any, n_samples: int, n_outputs: int, dtype: Any) -> np.ndarray:
+    """Return regression targets ``y`` as a C-contiguous (n, n_outputs) array of
+    ``dtype``; ``y`` of shape (n,) is one output."""
+    array = np.asarray(y)
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_
+    ):
+        raise TypeError(
+            f"y must hold numbers for a network with an identity output, got an "
+            f"array of dtype {array.dtype}"
+        )
+    if np.issubdtype(array.dtype, np.complexfloating):
+        raise TypeError("y must hold real numbers, got complex values")
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2:
+        raise ValueError(
+            f"y must have shape (n_samples,) or (n_samples, n_outputs), got shape "
+            f"{array.shape}"
+        )
+    if array.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but y has {array.shape[0]}")
+    if array.shape[1] != n_outputs:
+        raise ValueError(
+            f"y has {array.shape[1]} target value(s) per sample but the network has "
+            f"{n_outputs} output(s)"
+        )
+    array = np.ascontiguousarray(array, dtype=dtype)
+    if not np.isfinite(array).all():
+        bad = int(np.count_nonzero(~np.isfinite(array)))
+        raise ValueError(f"y contains {bad} NaN or infinite value(s)")
+    return array
+
+
+def check_targets_for(net: Network, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``(X, y)`` for ``net``; returns ``X`` in the network's dtype and
+    the targets as the network's loss reads them: the output index of each label
+    (setting ``net.classes`` on first use) for a softmax network, the values
+    (n, n_outputs) for an identity network."""
+    X = check_X(X, net.n_inputs, net.dtype)
+    if net.output == "identity":
+        return X, check_values(y, X.shape[0], net.n_outputs, net.dtype)
+    y = check_y(y, X.shape[0])
+    if net.classes is None:
+        net.classes = fit_classes(y, net.n_outputs)
+    return X, encode_labels(y, net.classes)
+
+
+def check_sample_weight(
+    sample_weight: Any, n_samples: int, dtype: Any = np.float64
+) -> np.ndarray | None:
+    """Return ``sample_weight`` as an (n,) array of ``dtype``, or None for no
+    weights (None, or every weight 1: the same run bit for bit).
+
+    Weights must be finite, non-negative and not all zero; a scalar weighs every
+    sample alike.
+    """
+    if sample_weight is None:
+        return None
+    array = np.asarray(sample_weight)
+    if (
+        array.dtype == object
+        or not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_)
+        or np.issubdtype(array.dtype, np.complexfloating)
+    ):
+        raise TypeError(
+            f"sample_weight must hold real numbers, got an array of dtype {array.dtype}"
+        )
+    if array.ndim == 0:
+        array = np.full(n_samples, array)
+    if array.ndim != 1 or array.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per sample, "
+            f"got shape {array.shape}"
+        )
+    array = np.ascontiguousarray(array, dtype=dtype)
+    if not np.isfinite(array).all():
+        raise ValueError("sample_weight contains NaN or infinite values")
+    if (array < 0).any():
+        raise ValueError("sample_weight must be >= 0, got negative weights")
+    if not array.any():
+        raise ValueError("sample_weight is zero for every sample")
+    if (array == 1).all():
+        return None
+    return array
+
+
+def class_sample_weight(class_weight: Any, y: np.ndarray) -> np.ndarray:
+    """Sample weights ``s_i = w_{y_i}`` from ``class_weight``: a dict from label
+    to weight (labels not in it weigh 1), or 'balanced', ``w_c = n / (k n_c)``
+    for ``k`` classes of ``n_c`` samples each (as scikit-learn's linear models)."""
+    if not (class_weight == "balanced" or isinstance(class_weight, dict)):
+        raise ValueError(
+            f"class_weight must be a dict from class label to weight, 'balanced' or "
+            f"None, got {class_weight!r}"
+        )
+    from sklearn.utils.class_weight import compute_sample_weight  # slow to import
+
+    if isinstance(class_weight, dict):
+        unknown = [label for label in class_weight if label not in set(np.unique(y))]
+        if unknown:
+            raise ValueError(
+                f"class_weight names labels that are not in y: {unknown[:8]}"
+            )
+    return compute_sample_weight(class_weight, y)
+
+
+def combined_sample_weight(
+    sample_weight: Any, class_weight: Any, y: Any, n_samples: int, dtype: Any
+) -> np.ndarray | None:
+    """``s_i`` = the sample's weight times its class's weight (either may be None),
+    checked by :func:`check_sample_weight`."""
+    weights = check_sample_weight(sample_weight, n_samples, np.float64)
+    if class_weight is not None:
+        by_class = class_sample_weight(class_weight, check_y(y, n_samples))
+        weights = by_class if weights is None else weights * by_class
+    return check_sample_weight(weights, n_samples, dtype)

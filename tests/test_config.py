@@ -127,3 +127,27 @@ def test_names_are_stored_as_the_registries_spell_them_and_bools_are_bools():
     )
     with pytest.raises(TypeError, match="nesterov must be true or false"):
         TrainConfig(nesterov="yes")
+
+
+def test_a_regression_set_gets_an_identity_output():
+    assert "friedman1" in SETTINGS["dataset"].choices
+    config = TrainConfig(dataset="friedman1", hidden=(4,))
+    assert config.is_regression and config.output == "identity"
+    net = config.make_network(10, 1)
+    assert net.output == "identity" and not net.is_classifier
+    assert [W.shape for W in net.weights] == [(10, 4), (4, 1)]
+    for name in ("moons", "spiral", "digits"):
+        classifier = TrainConfig(dataset=name)
+        assert not classifier.is_regression and classifier.output == "softmax"
+    assert TrainConfig().make_network(2, 3).output == "softmax"
+    assert TrainConfig().make_network(2, 3, output="identity").output == "identity"
+
+
+def test_the_friedman1_preset_trains_a_small_adam_regressor():
+    config = TrainConfig.for_dataset("friedman1", epochs=5)
+    assert (config.samples, config.hidden, config.optimizer) == (1000, (32,), "adam")
+    assert (config.reduction, config.batch_size) == ("mean", 32)
+    assert config.noise is None  # make_friedman1's own, 1.0
+    sources = config.sources()
+    assert sources["epochs"] == "given" and sources["samples"] == "preset"
+    assert "output" not in config.to_dict()  # derived from the data set

@@ -217,3 +217,116 @@ def test_bad_data():
         ffnn.gradcheck(net, X[:, :2], y)
     with pytest.raises(ValueError, match="3 distinct labels"):
         ffnn.gradcheck(net, X, np.arange(15) % 3 + 10)
+
+
+# ------------------------------------------------------------------ regression
+def _regressor_and_data(seed, activation, k, depth=2):
+    """An identity network with nonzero biases (see :func:`_network_and_data`),
+    15 samples of 3 features and their real targets (n, k)."""
+    rng = np.random.default_rng(3000 + seed)
+    widths = [int(w) for w in rng.integers(3, 7, depth)]
+    net = ffnn.Network.mlp(
+        [3, *widths, k], activation=activation, seed=seed, output="identity"
+    )
+    net.biases = [0.5 * rng.standard_normal(b.shape) for b in net.biases]
+    X = rng.standard_normal((15, 3))
+    Y = np.column_stack([np.sin(2 * X[:, 0]), X[:, 1] * X[:, 2], X[:, 0] ** 2])[:, :k]
+    return net, X, Y
+
+
+#: (activation, outputs, reduction, alpha, l1): each activation with one and three
+#: outputs, both reductions, cycling through the penalties
+IDENTITY_CASES = [
+    (activation, k, reduction, *PENALTIES[j % 4])
+    for activation in ("tanh", "relu")
+    for j, (k, reduction) in enumerate(itertools.product((1, 3), ("mean", "sum")))
+]
+
+
+@pytest.mark.parametrize(
+    ("index", "case"),
+    list(enumerate(IDENTITY_CASES)),
+    ids=["{}-k{}-{}-a{}-l{}".format(*case) for case in IDENTITY_CASES],
+)
+def test_identity_networks_match_finite_differences(index, case):
+    activation, k, reduction, alpha, l1 = case
+    net, X, Y = _regressor_and_data(index, activation, k)
+    result = ffnn.gradcheck(net, X, Y, reduction=reduction, alpha=alpha, l1=l1)
+    assert set(result.errors) == set(net.parameter_names())
+    assert result.max_relative_error < 1e-6, result
+    assert net.classes is None
+
+
+def test_the_identity_cases_cover_the_requirements():
+    for activation in ("tanh", "relu"):
+        mine = [case for case in IDENTITY_CASES if case[0] == activation]
+        assert {(case[1], case[2]) for case in mine} == {
+            (k, reduction) for k in (1, 3) for reduction in ("mean", "sum")
+        }
+        assert any(case[3] > 0 for case in mine) and any(case[4] > 0 for case in mine)
+
+
+def test_one_output_takes_one_dimensional_targets():
+    net, X, Y = _regressor_and_data(50, "tanh", 1)
+    assert ffnn.gradcheck(net, X, Y[:, 0], alpha=0.3).max_relative_error < 1e-6
+
+
+def _weights(seed, n=15):
+    """Non-integer weights, one of them zero."""
+    weights = np.random.default_rng(seed).uniform(0.1, 3.0, n)
+    weights[2] = 0.0
+    return weights
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize(("alpha", "l1"), [(0.0, 0.0), (0.7, 0.2)])
+@pytest.mark.parametrize("output", ["softmax", "identity"])
+def test_weighted_networks_match_finite_differences(output, alpha, l1, reduction):
+    if output == "identity":
+        net, X, y = _regressor_and_data(60, "tanh", 2)
+    else:
+        net, X, y = _network_and_data(60, ["relu", "sigmoid"], 2, 3)
+    result = ffnn.gradcheck(
+        net, X, y, reduction=reduction, alpha=alpha, l1=l1, sample_weight=_weights(1)
+    )
+    assert result.max_relative_error < 1e-6, result
+
+
+@pytest.mark.parametrize("output", ["softmax", "identity"])
+def test_detects_backpropagation_that_ignores_the_weights(output):
+    if output == "identity":
+        net, X, y = _regressor_and_data(61, "tanh", 2)
+    else:
+        net, X, y = _network_and_data(61, "tanh", 2, 3)
+    compute = net.compute_gradients
+
+    def unweighted(X_, y_, **kwargs):
+        return compute(X_, y_, **{**kwargs, "sample_weight": None})
+
+    net.compute_gradients = unweighted
+    result = ffnn.gradcheck(net, X, y, sample_weight=_weights(2))
+    assert result.max_relative_error > 1e-3
+
+
+def test_detects_a_wrong_squared_error_delta(monkeypatch):
+    """δ = 2(ŷ − y), the derivative of ‖ŷ − y‖² without the ½, is caught."""
+    from ffnn.losses import SquaredError
+
+    net, X, Y = _regressor_and_data(62, "tanh", 2)
+    difference = SquaredError._difference
+    monkeypatch.setattr(
+        SquaredError, "_difference", lambda self: 2.0 * difference(self)
+    )
+    assert ffnn.gradcheck(net, X, Y).max_relative_error > 0.1
+
+
+def test_bad_targets_and_weights_are_refused():
+    net, X, Y = _regressor_and_data(63, "tanh", 2)
+    with pytest.raises(ValueError, match=r"y has 3 target value\(s\)"):
+        ffnn.gradcheck(net, X, np.ones((15, 3)))
+    with pytest.raises(TypeError, match="y must hold numbers"):
+        ffnn.gradcheck(net, X, np.full((15, 2), "a"))
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(15,\)"):
+        ffnn.gradcheck(net, X, Y, sample_weight=np.ones(14))
+    with pytest.raises(ValueError, match="sample_weight must be >= 0"):
+        ffnn.gradcheck(net, X, Y, sample_weight=-_weights(3))

@@ -1,5 +1,5 @@
 """Tests of ffnn.network: construction, live parameters, forward/backward, labels,
-prediction and description."""
+prediction and description, for classifiers and regressors."""
 
 from itertools import pairwise
 
@@ -9,6 +9,8 @@ import pytest
 import ffnn
 from ffnn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from ffnn.layers import Dense, Dropout
+from ffnn.losses import SoftmaxCrossEntropy, SquaredError
+from ffnn.network import r2_score
 
 # results depend on BLAS rounding: .ci/run repeats them with other kernels
 pytestmark = pytest.mark.numerics
@@ -398,3 +400,246 @@ def test_a_shallow_copy_shares_the_network_and_both_stay_trainable():
     assert shallow.loss(X, y) == net.loss(X, y)  # the same layers
     for layer in net.dense_layers:
         assert np.shares_memory(layer.block, net.flat_parameters)
+
+
+# ------------------------------------------------------------------ regressors
+def _regression(seed, n=20, n_features=2, k=2):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, n_features))
+    return X, rng.standard_normal((n, k))
+
+
+def test_output_defaults_to_softmax_and_names_are_canonical():
+    assert ffnn.Network.mlp([2, 3, 2], seed=0).output == "softmax"
+    net = ffnn.Network([Dense(2, 3), Tanh(), Dense(3, 1)], output=" Identity")
+    assert net.output == "identity" and not net.is_classifier
+    mlp = ffnn.Network.mlp([2, 3, 1], seed=0, output="IDENTITY")
+    assert mlp.output == "identity"
+    assert ffnn.Network.mlp([2, 2], output="softmax").is_classifier
+
+
+@pytest.mark.parametrize(
+    ("output", "error", "match"),
+    [
+        ("sigmoid", ValueError, r"unknown output 'sigmoid'.*identity, softmax"),
+        ("", ValueError, "unknown output ''"),
+        (None, TypeError, "output must be given by name"),
+    ],
+)
+def test_unknown_output_is_refused_by_name(output, error, match):
+    with pytest.raises(error, match=match):
+        ffnn.Network([Dense(2, 2)], output=output)
+    with pytest.raises(error, match=match):
+        ffnn.Network.mlp([2, 3, 2], output=output)
+
+
+def test_loss_function_is_a_fresh_instance_of_the_output():
+    regressor = ffnn.Network.mlp([2, 3, 2], seed=0, output="identity")
+    first, second = regressor.loss_function(), regressor.loss_function()
+    assert type(first) is SquaredError and first is not second
+    classifier = ffnn.Network.mlp([2, 3, 2], seed=0)
+    assert type(classifier.loss_function()) is SoftmaxCrossEntropy
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_a_regressor_predicts_its_outputs(k):
+    net = ffnn.Network.mlp([2, 4, k], seed=1, output="identity")
+    rng = np.random.default_rng(6)
+    net.biases = [rng.standard_normal(4), rng.standard_normal(k)]
+    X, _ = _regression(15, k=k)
+    W1, W2 = net.weights
+    b1, b2 = net.biases
+    expected = np.tanh(X @ W1 + b1) @ W2 + b2  # ŷ = Z_L: no output function
+    predicted = net.predict(X)
+    assert predicted.shape == (20, k)
+    np.testing.assert_allclose(predicted, expected, rtol=1e-13)
+    assert np.array_equal(predicted, net.forward(X))
+
+
+def test_a_regressors_loss_is_half_the_mean_squared_error():
+    net = ffnn.Network.mlp([2, 4, 2], seed=2, output="identity")
+    X, Y = _regression(16)
+    expected = 0.5 * np.mean(np.sum((net.predict(X) - Y) ** 2, axis=1))
+    assert net.loss(X, Y) == pytest.approx(expected, rel=1e-13)
+    one = ffnn.Network.mlp([2, 4, 1], seed=2, output="identity")
+    y = Y[:, 0]
+    expected = 0.5 * np.mean((one.predict(X)[:, 0] - y) ** 2)
+    assert one.loss(X, y) == pytest.approx(expected, rel=1e-13)  # 1-D y
+    assert one.loss(X, y[:, None]) == one.loss(X, y)
+    with pytest.raises(ValueError, match=r"y has 2 target value\(s\)"):
+        one.loss(X, Y)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_r2_and_score_match_sklearn(k):
+    from sklearn.metrics import r2_score as sklearn_r2
+
+    net = ffnn.Network.mlp([2, 5, k], seed=3, output="identity")
+    X, Y = _regression(17, k=k)
+    Y = net.predict(X) + 0.3 * Y  # a fit that explains some of the variance
+    y = Y[:, 0] if k == 1 else Y
+    expected = sklearn_r2(y, net.predict(X).reshape(y.shape))
+    assert 0.0 < expected < 1.0
+    assert net.r2(X, y) == pytest.approx(expected, rel=1e-12)
+    assert net.score(X, y) == net.r2(X, y)
+
+
+def test_score_of_a_classifier_is_its_accuracy():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    X, y = _data(18)
+    assert net.score(X, y) == net.accuracy(X, y)
+
+
+def test_classification_and_regression_methods_refuse_the_other_kind():
+    X, Y = _regression(19)
+    regressor = ffnn.Network.mlp([2, 3, 2], seed=0, output="identity")
+    with pytest.raises(
+        ValueError, match=r"predict_proba needs a classifier.*'identity'"
+    ):
+        regressor.predict_proba(X)
+    with pytest.raises(ValueError, match="accuracy needs a classifier"):
+        regressor.accuracy(X, np.zeros(20, dtype=int))
+    classifier = ffnn.Network.mlp([2, 3, 2], seed=0)
+    with pytest.raises(ValueError, match=r"r2 needs a regressor \(output='identity'"):
+        classifier.r2(X, Y)
+
+
+def test_a_softmax_network_refuses_real_valued_targets():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    X, Y = _regression(20, k=1)
+    with pytest.raises(ValueError, match="non-integer floats"):
+        net.loss(X, Y[:, 0])
+
+
+def test_r2_score_matches_sklearn_and_its_constant_target_rule():
+    from sklearn.metrics import r2_score as sklearn_r2
+
+    rng = np.random.default_rng(21)
+    Y, Y_hat = rng.standard_normal((30, 3)), rng.standard_normal((30, 3))
+    assert r2_score(Y, Y_hat) == pytest.approx(sklearn_r2(Y, Y_hat), rel=1e-13)
+    assert r2_score(Y[:, 0], Y_hat[:, 0]) == pytest.approx(
+        sklearn_r2(Y[:, 0], Y_hat[:, 0]), rel=1e-13
+    )
+    assert r2_score(Y, Y) == 1.0
+    assert r2_score(Y, np.broadcast_to(Y.mean(axis=0), Y.shape)) == pytest.approx(
+        0.0, abs=1e-15
+    )
+    constant = np.full(10, 2.5)
+    # a constant target: 1 predicted exactly, else 0 (scikit-learn's force_finite)
+    assert r2_score(constant, constant.copy()) == 1.0
+    assert r2_score(constant, constant + 1e-9) == 0.0
+    assert sklearn_r2(constant, constant + 1e-9) == 0.0
+    # one constant output among two: the mean of 0 and the other's R²
+    Y2 = np.column_stack([constant, Y[:10, 0]])
+    Y2_hat = np.column_stack([constant + 1.0, Y_hat[:10, 0]])
+    assert r2_score(Y2, Y2_hat) == pytest.approx(sklearn_r2(Y2, Y2_hat), rel=1e-13)
+    assert r2_score(Y2, Y2_hat) == pytest.approx(
+        sklearn_r2(Y[:10, 0], Y_hat[:10, 0]) / 2, rel=1e-13
+    )
+
+
+def test_a_regressors_summary_and_repr_name_its_output():
+    net = ffnn.Network.mlp([2, 3, 1], seed=0, output="identity")
+    assert repr(net) == "Network(Dense(2, 3) → Tanh() → Dense(3, 1) → identity)"
+    assert "identity, squared error" in net.summary()
+    assert "softmax" not in net.summary()
+
+
+def test_a_network_pickled_before_regression_unpickles_as_softmax():
+    import pickle
+
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    del net.__dict__["output"]  # as pickled before networks had an output
+    old = pickle.loads(pickle.dumps(net))
+    assert old.output == "softmax" and old.is_classifier
+    X, _ = _data(22)
+    assert np.array_equal(
+        old.predict_proba(X), ffnn.Network.mlp([2, 3, 2], seed=0).predict_proba(X)
+    )
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.7])
+def test_a_regressors_gradients_match_backpropagation_written_out(alpha):
+    """Full batch, summed: delta = ŷ − y (no softmax), dW = Aᵀ delta + λ W."""
+    net = ffnn.Network.mlp([2, 4, 3], seed=23, output="identity")
+    X, Y = _regression(23, n=25, k=3)
+    W1, W2 = (W.copy() for W in net.weights)
+    b1, b2 = (b.copy() for b in net.biases)
+    A1 = np.tanh(X @ W1 + b1)
+    delta2 = A1 @ W2 + b2 - Y
+    delta1 = (1 - A1**2) * (delta2 @ W2.T)
+    expected = [
+        X.T @ delta1 + alpha * W1,
+        delta1.sum(axis=0),
+        A1.T @ delta2 + alpha * W2,
+        delta2.sum(axis=0),
+    ]
+    loss = net.compute_gradients(X, Y, reduction="sum", alpha=alpha)
+    for got, want in zip(net.gradients(), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    assert loss == pytest.approx(net.loss(X, Y), rel=1e-13)
+    net.compute_gradients(X, Y, reduction="mean", alpha=alpha)
+    for got, want in zip(net.gradients(), expected, strict=True):
+        np.testing.assert_allclose(got, want / 25, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("output", ["softmax", "identity"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_weighted_gradients_match_backpropagation_written_out(output, reduction):
+    """delta = s ⊙ (ŷ − y) (÷ Σ s for the mean) and N = Σ s in the penalty."""
+    alpha = 0.4
+    net = ffnn.Network.mlp([2, 4, 3], seed=24, output=output)
+    X, Y = _regression(24, n=12, k=3)
+    y = np.arange(12) % 3 if output == "softmax" else Y
+    s = np.random.default_rng(24).uniform(0.0, 2.0, 12)
+    W1, W2 = (W.copy() for W in net.weights)
+    b1, b2 = net.biases
+    A1 = np.tanh(X @ W1 + b1)
+    Z2 = A1 @ W2 + b2
+    if output == "softmax":
+        P = np.exp(Z2) / np.exp(Z2).sum(axis=1, keepdims=True)
+        losses = -np.log(P[np.arange(12), y])
+        delta2 = P - np.eye(3)[y]
+    else:
+        losses = 0.5 * np.sum((Z2 - Y) ** 2, axis=1)
+        delta2 = Z2 - Y
+    delta2 = s[:, None] * delta2
+    m = s.sum()
+    scale = 1.0 if reduction == "sum" else 1.0 / m
+    delta1 = (1 - A1**2) * (delta2 @ W2.T)
+    # J = m (L0 + λ/(2m) Σ w²) for the sum: the penalty's gradient is λ W
+    expected = [
+        scale * (X.T @ delta1 + alpha * W1),
+        scale * delta1.sum(axis=0),
+        scale * (A1.T @ delta2 + alpha * W2),
+        scale * delta2.sum(axis=0),
+    ]
+    loss = net.compute_gradients(
+        X, y, reduction=reduction, alpha=alpha, sample_weight=s
+    )
+    assert loss == pytest.approx(np.sum(s * losses) / m, rel=1e-13)
+    for got, want in zip(net.gradients(), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_compute_gradients_batch_penalty_scale_divides_by_the_batch():
+    """A batch of m from N rows: 'batch' adds (λ/m) W, not (λ/N) W."""
+    net = ffnn.Network.mlp([2, 3, 2], seed=25, output="identity")
+    X, Y = _regression(25, n=10)
+    net.compute_gradients(X, Y, reduction="mean")
+    plain = [g.copy() for g in net.gradients()]
+    net.compute_gradients(
+        X, Y, reduction="mean", alpha=0.5, n_total=40, penalty_scale="batch"
+    )
+    np.testing.assert_allclose(
+        net.gradients()[0], plain[0] + 0.5 / 10 * net.weights[0], rtol=1e-13
+    )
+    np.testing.assert_array_equal(net.gradients()[1], plain[1])
+    net.compute_gradients(
+        X, Y, reduction="mean", alpha=0.5, n_total=40, penalty_scale="training_set"
+    )
+    np.testing.assert_allclose(
+        net.gradients()[0], plain[0] + 0.5 / 40 * net.weights[0], rtol=1e-13
+    )
+    with pytest.raises(ValueError, match="unknown penalty_scale 'rows'"):
+        net.compute_gradients(X, Y, alpha=0.5, penalty_scale="rows")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn.penalties import PenaltyGradient, weight_penalty
+from ffnn.penalties import PenaltyGradient, check_penalty_scale, weight_penalty
 
 # results depend on BLAS rounding: .ci/run repeats them with other kernels
 pytestmark = pytest.mark.numerics
@@ -57,3 +57,51 @@ def test_no_penalty_adds_nothing_and_allocates_nothing():
     penalty.add(10)
     assert not net.flat_gradients.any()
     assert not hasattr(penalty, "work")
+
+
+# ------------------------------------------------------------- penalty scale
+@pytest.mark.parametrize(
+    ("reduction", "penalty_scale", "expected"),
+    [
+        ("mean", "training_set", 1 / 40),  # the notes': λ/N
+        ("sum", "training_set", 10 / 40),  # m times it
+        ("mean", "batch", 1 / 10),  # scikit-learn's alpha: λ/m
+        ("sum", "batch", 1.0),  # m times it
+    ],
+)
+def test_scale_divides_by_the_training_set_or_the_batch(
+    reduction, penalty_scale, expected
+):
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    penalty = PenaltyGradient(net, 0.5, 0.0, 40, reduction, penalty_scale)
+    assert penalty.scale(10) == expected
+    notes = PenaltyGradient(net, 0.5, 0.0, 40, reduction)
+    assert penalty.scale(40.0) == notes.scale(40.0)  # the full batch: both agree
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_batch_scale_adds_the_penalty_of_the_batch(reduction):
+    """With penalty_scale='batch' a batch of m rows adds the gradient of
+    α/(2m) Σ w² + α₁/m Σ |w| (m times it for the sum): the training-set penalty
+    of a training set of m rows."""
+    alpha, l1, m = 0.3, 0.2, 7.5  # a weight sum need not be an integer
+    per_batch = ffnn.Network.mlp([3, 4, 2], seed=1)
+    per_set = ffnn.Network.mlp([3, 4, 2], seed=1)
+    PenaltyGradient(per_batch, alpha, l1, 1000.0, reduction, "batch").add(m)
+    PenaltyGradient(per_set, alpha, l1, m, reduction).add(m)
+    assert np.array_equal(per_batch.flat_gradients, per_set.flat_gradients)
+    assert per_batch.flat_gradients.any()
+
+
+def test_check_penalty_scale():
+    assert check_penalty_scale("training_set") == "training_set"
+    assert check_penalty_scale(" Batch") == "batch"
+    with pytest.raises(
+        ValueError, match=r"unknown penalty_scale 'sample'.*batch, training_set"
+    ):
+        check_penalty_scale("sample")
+    with pytest.raises(TypeError, match="penalty_scale must be given by name"):
+        check_penalty_scale(None)
+    net = ffnn.Network.mlp([2, 2], seed=0)
+    with pytest.raises(ValueError, match="unknown penalty_scale"):
+        PenaltyGradient(net, 0.1, 0.0, 10, "mean", "per_batch")

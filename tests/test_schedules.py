@@ -9,6 +9,7 @@ from ffnn.schedules import (
     SCHEDULES,
     Constant,
     ExponentialDecay,
+    InverseScaling,
     Schedule,
     StepDecay,
     as_schedule,
@@ -93,6 +94,7 @@ def test_registry_and_get_schedule():
         "constant": Constant,
         "step": StepDecay,
         "exponential": ExponentialDecay,
+        "invscaling": InverseScaling,
     }
     schedule = get_schedule("step", 0.2, drop=0.1, every=5)
     assert isinstance(schedule, StepDecay)
@@ -183,3 +185,16 @@ def test_decaying_the_learning_rate_changes_training():
     assert np.linalg.norm(decayed.weights[0] - start) < np.linalg.norm(
         constant.weights[0] - start
     )
+
+
+def test_inverse_scaling_follows_scikit_learn():
+    """η₀ for the first epoch, then η₀ / (t + 1)^power_t with t the samples seen
+    at the end of each epoch (scikit-learn's SGDOptimizer.iteration_ends)."""
+    schedule = InverseScaling(0.1, power_t=0.5, samples_per_epoch=50)
+    assert schedule(0) == 0.1
+    assert schedule(1) == pytest.approx(0.1 / 51**0.5, rel=1e-15)
+    assert schedule(3) == pytest.approx(0.1 / 151**0.5, rel=1e-15)
+    resumed = InverseScaling(0.1, power_t=0.5, samples_per_epoch=50, samples_seen=100)
+    assert resumed(0) == schedule(2) and resumed(1) == schedule(3)
+    with pytest.raises(ValueError, match="samples_per_epoch"):
+        InverseScaling(0.1, samples_per_epoch=0)

@@ -323,3 +323,58 @@ def test_non_real_weights(tmp_path, bad):
     arrays["W1"] = bad
     with pytest.raises(ValueError, match=r"W1 holds .* values, not real numbers"):
         load(_write_npz(tmp_path / "m.npz", **arrays))
+
+
+# ------------------------------------------------------------------ the output
+def _regressor(k=2, seed=30):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, 3))
+    Y = np.column_stack([np.sin(X[:, 0]), X[:, 1] * X[:, 2]])[:, :k]
+    net = ffnn.Network.mlp([3, 5, k], seed=seed, output="identity")
+    ffnn.train(net, X, Y, optimizer=ffnn.Adam(0.01), epochs=10, batch_size=16)
+    return net, X
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_round_trip_regressor(tmp_path, k):
+    net, X = _regressor(k)
+    path = save(net, tmp_path / "regressor.npz")
+    loaded = load(path)
+    assert loaded.output == "identity" and not loaded.is_classifier
+    assert loaded.classes is None
+    assert repr(loaded) == repr(net)
+    for p, q in zip(net.parameters(), loaded.parameters(), strict=True):
+        assert np.array_equal(p, q)
+    assert loaded.predict(X).shape == (40, k)
+    assert np.array_equal(loaded.predict(X), net.predict(X))
+
+
+def test_the_file_names_the_output(tmp_path):
+    regressor, _ = _regressor()
+    classifier, _ = _trained(seed=31)
+    for net, output in ((regressor, "identity"), (classifier, "softmax")):
+        path = save(net, tmp_path / f"{output}.npz")
+        with np.load(path, allow_pickle=False) as archive:
+            metadata = json.loads(str(archive[METADATA_KEY]))
+            names = set(archive.files)
+        assert metadata["output"] == output
+        assert metadata["version"] == VERSION == 2
+        assert ("classes" in names) == (output == "softmax")  # a regressor has none
+
+
+def test_a_version_1_file_without_an_output_loads_as_a_classifier(tmp_path):
+    net, X = _trained(seed=32)
+    metadata = {**_metadata(net), "version": 1}
+    assert "output" not in metadata
+    arrays = {**_arrays(net, metadata), "classes": net.classes}
+    loaded = load(_write_npz(tmp_path / "v1.npz", **arrays))
+    assert loaded.output == "softmax" and loaded.is_classifier
+    _assert_same_network(net, loaded, X)
+
+
+def test_an_unknown_output_is_refused(tmp_path):
+    net, _ = _trained(seed=33)
+    metadata = {**_metadata(net), "output": "sigmoid"}
+    path = _write_npz(tmp_path / "m.npz", **_arrays(net, metadata))
+    with pytest.raises(ValueError, match=r"not a valid ffnn model file.*'sigmoid'"):
+        load(path)

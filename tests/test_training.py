@@ -637,3 +637,436 @@ def test_train_needs_a_network():
     X, y = _moons(20, seed=28)
     with pytest.raises(TypeError, match="net must be an ffnn Network"):
         ffnn.train("mlp", X, y)
+
+
+# ------------------------------------------------------------------ regression
+def _regression(n=60, k=1, seed=0, noise=0.05):
+    """Smooth real targets of 3 features: (n,) for one output, (n, k) for k."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, (n, 3))
+    Y = np.column_stack(
+        [np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2], X[:, 0] - X[:, 2] ** 2, X[:, 1]]
+    )[:, :k]
+    Y = Y + noise * rng.standard_normal(Y.shape)
+    return X, (Y[:, 0] if k == 1 else Y)
+
+
+def _regressor(k=1, seed=0, **mlp_options):
+    return ffnn.Network.mlp([3, 8, k], seed=seed, output="identity", **mlp_options)
+
+
+@pytest.mark.parametrize("engine", ["fast", "layers"])
+def test_a_regressor_fits_one_dimensional_targets(engine):
+    X, y = _regression(80, k=1, seed=30)
+    net = _regressor(seed=30)
+    initial = net.loss(X, y)
+    history = ffnn.train(
+        net, X, y, optimizer=ffnn.Adam(0.02), epochs=300, engine=engine
+    )
+    assert history.engine == engine
+    assert history.loss[0] == pytest.approx(initial, rel=1e-12)
+    assert history.loss[-1] < 0.1 * history.loss[0]
+    assert net.predict(X).shape == (80, 1)
+    assert net.r2(X, y) > 0.9
+    assert net.classes is None
+
+
+@pytest.mark.parametrize("engine", ["fast", "layers"])
+def test_a_regressor_fits_several_outputs_at_once(engine):
+    X, Y = _regression(80, k=3, seed=31)
+    net = _regressor(k=3, seed=31)
+    history = ffnn.train(
+        net, X, Y, optimizer=ffnn.Adam(0.02), epochs=300, batch_size=20, seed=1,
+        engine=engine,
+    )  # fmt: skip
+    assert history.loss[-1] < 0.1 * history.loss[0]
+    assert net.predict(X).shape == (80, 3)
+    assert net.r2(X, Y) > 0.9
+
+
+def test_history_of_a_regressor_records_r2_not_accuracy():
+    from sklearn.metrics import r2_score
+
+    X, Y = _regression(60, k=2, seed=32)
+    X_val, Y_val = _regression(30, k=2, seed=33)
+    net = _regressor(k=2, seed=32)
+    history = ffnn.train(
+        net, X, Y, optimizer=ffnn.Adam(0.02), epochs=15,
+        validation_data=(X_val, Y_val),
+    )  # fmt: skip
+    assert history.val_accuracy == []
+    assert len(history.val_r2) == len(history.val_loss) == 15
+    assert history.val_r2[-1] == pytest.approx(net.r2(X_val, Y_val), rel=1e-12)
+    assert history.val_r2[-1] == pytest.approx(
+        r2_score(Y_val, net.predict(X_val)), rel=1e-12
+    )
+    assert history.val_loss[-1] == pytest.approx(net.loss(X_val, Y_val), rel=1e-13)
+    assert history.val_r2[-1] > history.val_r2[0]
+    assert history.to_dict()["val_r2"] == history.val_r2
+    classifier = ffnn.Network.mlp([2, 3, 2], seed=32)
+    moons = _moons(30, seed=32)
+    assert ffnn.train(classifier, *moons, epochs=2, validation_data=moons).val_r2 == []
+
+
+def test_evaluate_a_regressor_gives_its_loss_and_r2():
+    from sklearn.metrics import r2_score
+
+    X, Y = _regression(50, k=2, seed=34)
+    net = _regressor(k=2, seed=34, dropout=0.5)
+    ffnn.train(net, X, Y, optimizer=ffnn.Adam(0.02), epochs=20, seed=0)
+    loss, r2 = ffnn.evaluate(net, X, Y)
+    assert loss == pytest.approx(net.loss(X, Y), rel=1e-14)
+    assert r2 == pytest.approx(r2_score(Y, net.predict(X)), rel=1e-12)
+    assert (loss, r2) == ffnn.evaluate(net, X, Y)  # dropout is off
+    one = _regressor(seed=34)
+    X1, y1 = _regression(50, seed=35)
+    assert ffnn.evaluate(one, X1, y1)[1] == pytest.approx(
+        r2_score(y1, one.predict(X1)[:, 0]), rel=1e-12
+    )
+    # a constant target that is not predicted exactly scores 0, as scikit-learn's
+    assert ffnn.evaluate(one, X1, np.full(50, 3.0))[1] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("y", "error", "match"),
+    [
+        (np.zeros((40, 3)), ValueError, r"3 target value\(s\) .* has 2 output"),
+        (np.zeros(40), ValueError, r"1 target value\(s\) .* has 2 output"),
+        (np.full((40, 2), np.nan), ValueError, "y contains 80 NaN or infinite"),
+        (np.full((40, 2), "1.5"), TypeError, "y must hold numbers"),
+        (np.zeros((39, 2)), ValueError, "X has 40 samples but y has 39"),
+    ],
+)
+def test_a_regressor_refuses_bad_targets(y, error, match):
+    X, _ = _regression(40, seed=36)
+    net = _regressor(k=2, seed=36)
+    before = net.get_parameters()
+    with pytest.raises(error, match=match):
+        ffnn.train(net, X, y, epochs=1)
+    assert all(
+        np.array_equal(a, b) for a, b in zip(before, net.parameters(), strict=True)
+    )
+
+
+def test_a_regressor_refuses_bad_validation_targets():
+    X, Y = _regression(40, k=2, seed=37)
+    net = _regressor(k=2, seed=37)
+    with pytest.raises(ValueError, match=r"y has 1 target value\(s\)"):
+        ffnn.train(net, X, Y, epochs=1, validation_data=(X, Y[:, 0]))
+
+
+def test_a_classifier_refuses_real_valued_targets():
+    X, y = _regression(40, seed=38)
+    net = ffnn.Network.mlp([3, 4, 2], seed=38)
+    with pytest.raises(ValueError, match="non-integer floats"):
+        ffnn.train(net, X, y, epochs=1)
+    assert net.classes is None
+
+
+# -------------------------------------------------------------- sample weights
+def _problem(output, n=40, seed=40):
+    """(X, y, make_net) for a 2-class classifier or a 2-output regressor."""
+    if output == "softmax":
+        X, y = _moons(n, seed=seed)
+        X = np.column_stack([X, X[:, 0] * X[:, 1]])
+    else:
+        X, y = _regression(n, k=2, seed=seed)
+
+    def make_net(dropout=0.0):
+        return ffnn.Network.mlp(
+            [3, 6, 2], activation="tanh", dropout=dropout, seed=seed, output=output
+        )
+
+    return X, y, make_net
+
+
+def _assert_same_bits(a, b, history_a, history_b):
+    assert _same_parameters(a, b)
+    assert history_a.loss == history_b.loss  # exactly, not approximately
+
+
+@pytest.mark.parametrize("output", ["softmax", "identity"])
+@pytest.mark.parametrize("batch_size", [None, 16])
+@pytest.mark.parametrize("engine", ["fast", "layers"])
+def test_unit_sample_weights_are_no_weights_bit_for_bit(engine, batch_size, output):
+    X, y, make_net = _problem(output)
+    runs = []
+    for weights in (None, np.ones(40), [1] * 40):
+        net = make_net(dropout=0.2)
+        history = ffnn.train(
+            net, X, y, optimizer=ffnn.Adam(0.01), epochs=8, batch_size=batch_size,
+            alpha=0.1, seed=5, engine=engine, sample_weight=weights,
+        )  # fmt: skip
+        runs.append((net, history))
+    for net, history in runs[1:]:
+        _assert_same_bits(runs[0][0], net, runs[0][1], history)
+
+
+@pytest.mark.parametrize("output", ["softmax", "identity"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("engine", ["fast", "layers"])
+def test_an_integer_weight_counts_a_sample_that_many_times(engine, reduction, output):
+    """Full batch: a weight k is the row repeated k times, penalty included
+    (N is the weight sum); a weight 0 drops the row."""
+    X, y, make_net = _problem(output)
+    counts = np.random.default_rng(41).integers(0, 4, 40)
+    counts[:2] = [0, 3]
+    rows = np.repeat(np.arange(40), counts)
+    eta = 0.5 if reduction == "mean" else 0.5 / counts.sum()
+    results = []
+    for X_fit, y_fit, weights in ((X, y, counts), (X[rows], y[rows], None)):
+        net = make_net()
+        history = ffnn.train(
+            net, X_fit, y_fit, optimizer=ffnn.SGD(eta, momentum=0.5), epochs=20,
+            reduction=reduction, alpha=0.3, l1=0.05, engine=engine,
+            sample_weight=weights,
+        )  # fmt: skip
+        results.append((net, history))
+    (weighted, weighted_history), (repeated, repeated_history) = results
+    np.testing.assert_allclose(weighted_history.loss, repeated_history.loss, rtol=1e-12)
+    for a, b in zip(weighted.parameters(), repeated.parameters(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert weighted_history.loss[-1] < weighted_history.loss[0]
+
+
+@pytest.mark.parametrize("output", ["softmax", "identity"])
+@pytest.mark.parametrize("engine", ["fast", "layers"])
+def test_a_zero_weight_drops_the_sample(engine, output):
+    X, y, make_net = _problem(output)
+    weights = np.ones(40)
+    dropped = [3, 17, 29]
+    weights[dropped] = 0.0
+    kept = np.setdiff1d(np.arange(40), dropped)
+    results = []
+    for X_fit, y_fit, s in ((X, y, weights), (X[kept], y[kept], None)):
+        net = make_net()
+        history = ffnn.train(
+            net, X_fit, y_fit, optimizer=ffnn.SGD(0.5), epochs=20, alpha=0.2,
+            engine=engine, sample_weight=s,
+        )  # fmt: skip
+        results.append((net, history))
+    (weighted, weighted_history), (dropped_net, dropped_history) = results
+    np.testing.assert_allclose(weighted_history.loss, dropped_history.loss, rtol=1e-12)
+    for a, b in zip(weighted.parameters(), dropped_net.parameters(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("output", ["softmax", "identity"])
+def test_history_loss_is_the_weighted_mean_loss(output):
+    X, y, make_net = _problem(output)
+    net = make_net()
+    weights = np.random.default_rng(42).uniform(0.0, 2.0, 40)
+    Z = net.forward(X)
+    if output == "softmax":
+        P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+        losses = -np.log(P[np.arange(40), y])
+    else:
+        losses = 0.5 * np.sum((Z - y) ** 2, axis=1)
+    expected = np.sum(weights * losses) / np.sum(weights)
+    for batch_size in (None, 8):
+        history = ffnn.train(
+            make_net(), X, y, optimizer=ffnn.SGD(1e-300), epochs=1,
+            batch_size=batch_size, seed=0, sample_weight=weights,
+        )  # fmt: skip
+        assert history.loss[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_training_leaves_the_callers_weights_alone():
+    X, y, make_net = _problem("softmax")
+    weights = np.random.default_rng(43).uniform(0.0, 2.0, 40)
+    before = weights.copy()
+    for engine in ("fast", "layers"):
+        for batch_size in (None, 16):
+            ffnn.train(
+                make_net(), X, y, epochs=2, batch_size=batch_size, engine=engine,
+                sample_weight=weights, class_weight={1: 2.0},
+            )  # fmt: skip
+    assert np.array_equal(weights, before)
+
+
+# --------------------------------------------------------------- class weights
+def test_balanced_class_weights_raise_the_minority_recall():
+    """A 90/10 imbalance: unweighted, the network mostly answers the majority
+    class (minority recall ~0.3 on held-out data); balanced, it finds most of
+    the minority (~0.86) and still most of the majority."""
+    from sklearn.datasets import make_classification
+    from sklearn.metrics import recall_score
+
+    X, y = make_classification(
+        800, n_features=4, n_informative=2, n_redundant=0, weights=[0.9, 0.1],
+        class_sep=0.5, flip_y=0.0, random_state=2,
+    )  # fmt: skip
+    X_train, y_train, X_test, y_test = X[:400], y[:400], X[400:], y[400:]
+    assert 0.05 < y_train.mean() < 0.15 and 0.05 < y_test.mean() < 0.15
+    recall, majority_recall = {}, {}
+    for class_weight in (None, "balanced"):
+        net = ffnn.Network.mlp([4, 8, 2], seed=0)
+        ffnn.train(
+            net, X_train, y_train, optimizer=ffnn.Adam(0.01), epochs=100,
+            class_weight=class_weight,
+        )  # fmt: skip
+        predicted = net.predict(X_test)
+        recall[class_weight] = recall_score(y_test, predicted)
+        majority_recall[class_weight] = recall_score(y_test, predicted, pos_label=0)
+    assert recall["balanced"] > recall[None] + 0.3
+    assert majority_recall["balanced"] > 0.7
+
+
+def test_class_weights_are_the_equivalent_sample_weights():
+    X, y = _moons(60, seed=44)
+    labels = np.array(["left", "right"])[y]
+    runs = []
+    for options in (
+        {"class_weight": {"right": 3.0}},
+        {"sample_weight": np.where(y == 1, 3.0, 1.0)},
+        {"class_weight": {"left": 0.5, "right": 2.0}, "sample_weight": y + 1.0},
+        {"sample_weight": np.where(y == 1, 2.0, 0.5) * (y + 1.0)},
+    ):
+        net = ffnn.Network.mlp([2, 5, 2], seed=44)
+        history = ffnn.train(
+            net, X, labels, optimizer=ffnn.SGD(0.5), epochs=10, batch_size=16,
+            seed=3, **options,
+        )  # fmt: skip
+        runs.append((net, history))
+    _assert_same_bits(runs[0][0], runs[1][0], runs[0][1], runs[1][1])
+    _assert_same_bits(runs[2][0], runs[3][0], runs[2][1], runs[3][1])
+    assert not _same_parameters(runs[0][0], runs[2][0])
+
+
+def test_balanced_weights_on_balanced_classes_are_no_weights_bit_for_bit():
+    X, y = _moons(40, seed=45)  # 20 of each class
+    assert np.bincount(y).tolist() == [20, 20]
+    runs = []
+    for class_weight in (None, "balanced"):
+        net = ffnn.Network.mlp([2, 5, 2], seed=45)
+        history = ffnn.train(
+            net, X, y, epochs=5, batch_size=16, seed=0, class_weight=class_weight
+        )
+        runs.append((net, history))
+    _assert_same_bits(runs[0][0], runs[1][0], runs[0][1], runs[1][1])
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        ({"class_weight": {"up": 2.0}}, ValueError, r"class_weight names .*\['up'\]"),
+        ({"class_weight": "Balanced"}, ValueError, "class_weight must be a dict"),
+        ({"class_weight": "auto"}, ValueError, "class_weight must be a dict"),
+        ({"sample_weight": -np.ones(30)}, ValueError, "sample_weight must be >= 0"),
+        (
+            {"sample_weight": np.r_[np.nan, np.ones(29)]},
+            ValueError,
+            "sample_weight contains NaN",
+        ),
+        (
+            {"sample_weight": np.ones(29)},
+            ValueError,
+            r"sample_weight must have shape \(30,\)",
+        ),
+        ({"sample_weight": np.zeros(30)}, ValueError, "sample_weight is zero"),
+        ({"sample_weight": ["a"] * 30}, TypeError, "sample_weight must hold real"),
+        ({"penalty_scale": "epoch"}, ValueError, "unknown penalty_scale 'epoch'"),
+    ],
+)
+def test_bad_weights_are_refused_and_leave_the_network_alone(options, error, match):
+    X, y = _moons(30, seed=46)
+    labels = np.array(["left", "right"])[y]
+    net = ffnn.Network.mlp([2, 3, 2], seed=46)
+    before = net.get_parameters()
+    with pytest.raises(error, match=match):
+        ffnn.train(net, X, labels, epochs=1, **options)
+    assert net.classes is None  # refused before the labels were taken
+    assert all(
+        np.array_equal(a, b) for a, b in zip(before, net.parameters(), strict=True)
+    )
+
+
+def test_class_weights_on_a_regressor_are_refused():
+    X, y = _regression(30, seed=47)
+    net = _regressor(seed=47)
+    for class_weight in ("balanced", {0: 2.0}):
+        with pytest.raises(ValueError, match="class_weight weighs classes"):
+            ffnn.train(net, X, y, epochs=1, class_weight=class_weight)
+
+
+# --------------------------------------------------------------- penalty scale
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("engine", ["fast", "layers"])
+def test_batch_penalty_scale_is_the_training_set_scale_for_the_full_batch(
+    engine, reduction, weighted
+):
+    X, y = _moons(40, seed=48)
+    weights = np.random.default_rng(48).uniform(0.5, 2.0, 40) if weighted else None
+    runs = []
+    for penalty_scale in ("training_set", "batch"):
+        net = ffnn.Network.mlp([2, 5, 2], seed=48)
+        history = ffnn.train(
+            net, X, y, optimizer=ffnn.SGD(0.02), epochs=10, reduction=reduction,
+            alpha=0.5, l1=0.1, engine=engine, sample_weight=weights,
+            penalty_scale=penalty_scale,
+        )  # fmt: skip
+        runs.append((net, history))
+    _assert_same_bits(runs[0][0], runs[1][0], runs[0][1], runs[1][1])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("engine", ["fast", "layers"])
+def test_batch_penalty_scale_is_alpha_times_n_over_m(engine, reduction):
+    """Batches of m = 10 rows from N = 40: scikit-learn's α/(2m) is the notes'
+    λ/(2N) with λ = α N/m."""
+    X, y = _moons(40, seed=49)
+    alpha, l1 = 0.2, 0.05
+    eta = 0.3 if reduction == "mean" else 0.03
+    runs = []
+    for penalty_scale, factor in (("batch", 1.0), ("training_set", 4.0)):
+        net = ffnn.Network.mlp([2, 5, 2], seed=49)
+        history = ffnn.train(
+            net, X, y, optimizer=ffnn.SGD(eta), epochs=10, batch_size=10, seed=2,
+            reduction=reduction, alpha=factor * alpha, l1=factor * l1,
+            engine=engine, penalty_scale=penalty_scale,
+        )  # fmt: skip
+        runs.append((net, history))
+    (batch, batch_history), (training_set, training_set_history) = runs
+    np.testing.assert_allclose(
+        batch_history.loss, training_set_history.loss, rtol=1e-12
+    )
+    for a, b in zip(batch.parameters(), training_set.parameters(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    # and it is not the training-set scale with the same λ
+    unscaled = ffnn.Network.mlp([2, 5, 2], seed=49)
+    ffnn.train(
+        unscaled, X, y, optimizer=ffnn.SGD(eta), epochs=10, batch_size=10, seed=2,
+        reduction=reduction, alpha=alpha, l1=l1, engine=engine,
+    )  # fmt: skip
+    assert not np.allclose(unscaled.weights[0], batch.weights[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("engine", ["layers", "fast"])
+@pytest.mark.parametrize("penalty_scale", ["training_set", "batch"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_a_batch_of_zero_weight_is_no_step_of_its_data(
+    engine, penalty_scale, reduction
+):
+    """A batch whose samples all weigh 0 has no loss to follow: its data gradient
+    is 0 (not 0/0); a per-batch penalty has no batch to scale it by, so with
+    penalty_scale='batch' the batch changes nothing at all."""
+    X, y = ffnn.datasets.make_moons(20, seed=0)
+    weights = np.ones(20)
+    weights[3] = 0.0
+    options = dict(
+        batch_size=1, shuffle=False, epochs=2, reduction=reduction, alpha=0.1,
+        penalty_scale=penalty_scale, engine=engine,
+        optimizer=ffnn.SGD(learning_rate=0.1),
+    )  # fmt: skip
+    weighted = ffnn.Network.mlp([2, 3, 2], seed=0)
+    history = ffnn.train(weighted, X, y, sample_weight=weights, **options)
+    assert np.isfinite(weighted.flat_parameters).all()
+    assert np.isfinite(history.loss).all()
+    if penalty_scale == "batch":
+        kept = np.arange(20) != 3
+        dropped = ffnn.Network.mlp([2, 3, 2], seed=0)
+        ffnn.train(dropped, X[kept], y[kept], **options)
+        np.testing.assert_allclose(
+            weighted.flat_parameters, dropped.flat_parameters, rtol=1e-12, atol=1e-15
+        )

@@ -13,6 +13,7 @@ from ffnn import datasets
 from ffnn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from ffnn.gradcheck import GradcheckResult, gradcheck
 from ffnn.layers import Dense, Dropout, Layer
+from ffnn.lbfgs import LBFGSHistory, train_lbfgs
 from ffnn.lr_range_test import LRFinderResult, find_learning_rate
 from ffnn.network import Network
 from ffnn.optimizers import SGD, Adam, Optimizer, RMSProp
@@ -29,6 +30,21 @@ from ffnn.training import (
 
 __version__ = "0.1.0"
 
+#: names imported on first use: the estimators import scikit-learn (~1 s)
+_LAZY = {
+    "FeedforwardClassifier": "ffnn.estimators",
+    "FeedforwardRegressor": "ffnn.estimators",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ffnn' has no attribute {name!r}")
+
+
 __all__ = [
     "SGD",
     "Adam",
@@ -38,9 +54,12 @@ __all__ = [
     "Dropout",
     "EarlyStopping",
     "ExponentialDecay",
+    "FeedforwardClassifier",
+    "FeedforwardRegressor",
     "GradcheckResult",
     "History",
     "Identity",
+    "LBFGSHistory",
     "LRFinderResult",
     "Layer",
     "LeakyReLU",
@@ -60,4 +79,5 @@ __all__ = [
     "gradcheck",
     "load",
     "train",
+    "train_lbfgs",
 ]

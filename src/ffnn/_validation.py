@@ -123,8 +123,8 @@ def check_y(y: Any, n_samples: int) -> np.ndarray:
             raise ValueError("y contains NaN or infinite labels")
         if not np.array_equal(array, np.round(array)):
             raise ValueError(
-                "y must hold class labels; got non-integer floats "
-                "(ffnn classifies, it does not regress)"
+                "y must hold class labels; got non-integer floats (to regress, "
+                "build the network with output='identity')"
             )
         array = array.astype(np.int64)
     return array

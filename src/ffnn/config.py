@@ -12,6 +12,10 @@ layer of 3 units, ``N(0, 1/√n_in)`` weights, full-batch gradient descent with 
 summed gradient (``reduction="sum"``) and η = 0.01 for 2000 iterations. With the
 summed gradient the step grows with the batch: η = 0.01 on 200 samples equals
 η = 2.0 with ``reduction="mean"``.
+
+A regression data set (:data:`ffnn.datasets.REGRESSION_DATASETS`, e.g.
+friedman1) gets a network with an identity output and squared error
+(:attr:`TrainConfig.output`); every other data set a softmax classifier.
 """
 
 from __future__ import annotations
@@ -28,12 +32,13 @@ from ffnn._validation import (
     lookup,
 )
 from ffnn.activations import ACTIVATIONS
-from ffnn.datasets import DATASETS
+from ffnn.datasets import DATASETS, REGRESSION_DATASETS
 from ffnn.engines import ENGINE_CHOICES
 from ffnn.initializers import INITIALIZERS
 from ffnn.losses import REDUCTIONS
 from ffnn.network import Network
-from ffnn.optimizers import OPTIMIZERS, SGD, Optimizer
+from ffnn.optimizers import OPTIMIZERS, SGD, Adam, Optimizer
+from ffnn.penalties import PENALTY_SCALES
 from ffnn.schedules import SCHEDULES, get_schedule
 from ffnn.settings import (
     Setting,
@@ -49,10 +54,11 @@ from ffnn.settings import (
 IMAGE_DATASETS = ("digits", "mnist")
 ALL_DATASETS = {
     **{name: name for name in DATASETS},
+    **{name: name for name in REGRESSION_DATASETS},
     **{name: name for name in IMAGE_DATASETS},
 }
 
-#: defaults that suit each image data set better than the notes' moons defaults
+#: defaults that suit a data set better than the notes' moons defaults
 DATASET_PRESETS: dict[str, dict[str, Any]] = {
     "digits": {
         "hidden": (64,),
@@ -77,6 +83,19 @@ DATASET_PRESETS: dict[str, dict[str, Any]] = {
         "reduction": "mean",
         "dtype": "float32",
     },
+    # 1000 samples, not 200: a 10-feature problem needs them. Measured with
+    # seeds 0-9 (tested on 1000 fresh samples): test R² 0.929-0.946, mean 0.938,
+    # in about 0.2 s of training; with 200 samples the same network reaches ~0.8.
+    "friedman1": {
+        "samples": 1000,
+        "hidden": (32,),
+        "activation": "tanh",
+        "optimizer": "adam",
+        "learning_rate": 1e-2,
+        "epochs": 300,
+        "batch_size": 32,
+        "reduction": "mean",
+    },
 }
 
 #: learning rate of each optimizer when none is given
@@ -95,13 +114,19 @@ class TrainConfig:
     value came from (:meth:`sources`).
     """
 
-    dataset: str = setting("moons", "data set", group="data", choices=ALL_DATASETS)
+    dataset: str = setting(
+        "moons",
+        f"data set: 2-D classes ({', '.join(DATASETS)}), regression "
+        f"({', '.join(REGRESSION_DATASETS)}) or images ({', '.join(IMAGE_DATASETS)})",
+        group="data",
+        choices=ALL_DATASETS,
+    )
     samples: int | None = setting(
         None,
         "samples to generate, or the first N training images of digits/mnist",
         group="data",
         check=partial(check_int, minimum=2),
-        shown="200, or all the images of digits/mnist",
+        shown="200, 1000 for friedman1, all the images of digits/mnist",
         none="auto",
     )
     noise: float | None = setting(
@@ -151,6 +176,30 @@ class TrainConfig:
         check=partial(check_positive, allow_zero=True),
     )
     nesterov: bool = setting(False, "Nesterov momentum (SGD)", group="training")
+    beta1: float = setting(
+        0.9,
+        "Adam's β₁, decay of the gradient's running mean",
+        group="training",
+        check=check_fraction,
+    )
+    beta2: float = setting(
+        0.999,
+        "Adam's β₂, decay of the squared gradient's running mean",
+        group="training",
+        check=check_fraction,
+    )
+    epsilon: float = setting(
+        1e-8,
+        "ε in the denominator of Adam and RMSProp",
+        group="training",
+        check=check_positive,
+    )
+    epsilon_hat: bool = setting(
+        False,
+        "add Adam's ε to √v, not to the bias-corrected √v̂ (scikit-learn's and "
+        "Keras's form)",
+        group="training",
+    )
     schedule: str = setting(
         "constant",
         "learning-rate schedule over epochs",
@@ -169,6 +218,12 @@ class TrainConfig:
         "epochs between the step schedule's drops",
         group="training",
         check=check_int,
+    )
+    power_t: float = setting(
+        0.5,
+        "exponent of the invscaling schedule, η₀ / (t + 1)^power_t after t samples",
+        group="training",
+        check=partial(check_positive, allow_zero=True),
     )
     epochs: int = setting(
         2000, "passes over the training data", group="training", check=check_int
@@ -199,6 +254,13 @@ class TrainConfig:
         "L1 strength: adds λ₁/n Σ |w|",
         group="training",
         check=partial(check_positive, allow_zero=True),
+    )
+    penalty_scale: str = setting(
+        "training_set",
+        "what λ is divided by: the training set's n (the notes') or each batch's "
+        "m (scikit-learn's alpha)",
+        group="training",
+        choices=PENALTY_SCALES,
     )
     dropout: float = setting(
         0.0,
@@ -246,7 +308,7 @@ class TrainConfig:
     @classmethod
     def for_dataset(cls, dataset: str | None = None, **given: Any) -> TrainConfig:
         """A config for ``dataset`` (moons when None): its preset
-        (:data:`DATASET_PRESETS`; the notes' settings for the synthetic sets)
+        (:data:`DATASET_PRESETS`; the notes' settings for the 2-D synthetic sets)
         with the ``given`` values on top.
 
         A different optimizer without a learning rate gets that optimizer's usual
@@ -290,29 +352,61 @@ class TrainConfig:
             for name, declared in SETTINGS.items()
         }
 
-    def make_network(self, n_inputs: int, n_classes: int) -> Network:
-        """The configured network for ``n_inputs`` features and ``n_classes``."""
+    @property
+    def output(self) -> str:
+        """The network's output: ``'identity'`` (squared error, a regressor) for
+        a regression data set, ``'softmax'`` (cross-entropy, a classifier) for
+        the others."""
+        return "identity" if self.is_regression else "softmax"
+
+    @property
+    def is_regression(self) -> bool:
+        """True when the data set's targets are real values, not class labels."""
+        return self.dataset in REGRESSION_DATASETS
+
+    def make_network(
+        self, n_inputs: int, n_outputs: int, output: str | None = None
+    ) -> Network:
+        """The configured network for ``n_inputs`` features and ``n_outputs``
+        output units (classes, or target columns of a regression set).
+
+        ``output`` ('softmax' or 'identity') is the data set's :attr:`output`
+        unless given (the estimators, which bring their own data, give it).
+        """
         return Network.mlp(
-            [n_inputs, *self.hidden, n_classes],
+            [n_inputs, *self.hidden, n_outputs],
             activation=self.activation,
             init=self.init,
             dropout=self.dropout,
             seed=self.seed,
             dtype=self.dtype,
+            output=self.output if output is None else output,
         )
 
-    def make_optimizer(self) -> Optimizer:
-        """The configured optimizer with its learning-rate schedule."""
+    def make_optimizer(self, samples_per_epoch: int | None = None) -> Optimizer:
+        """The configured optimizer with its learning-rate schedule
+        (``samples_per_epoch``, the training set's size, for 'invscaling')."""
         options: dict[str, Any] = {}
         if self.schedule == "step":
             options = {"drop": self.decay, "every": self.decay_every}
         elif self.schedule == "exponential":
             options = {"rate": self.decay}
+        elif self.schedule == "invscaling":
+            if samples_per_epoch is None:
+                raise ValueError(
+                    "the invscaling schedule needs the number of samples per epoch"
+                )
+            options = {"power_t": self.power_t, "samples_per_epoch": samples_per_epoch}
         learning_rate = get_schedule(self.schedule, self.learning_rate, **options)
         optimizer_class = lookup(OPTIMIZERS, self.optimizer, "optimizer")
         if optimizer_class is SGD:
             return SGD(learning_rate, momentum=self.momentum, nesterov=self.nesterov)
-        return optimizer_class(learning_rate)
+        if optimizer_class is Adam:
+            return Adam(
+                learning_rate, self.beta1, self.beta2, self.epsilon,
+                epsilon_hat=self.epsilon_hat,
+            )  # fmt: skip
+        return optimizer_class(learning_rate, epsilon=self.epsilon)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy."""

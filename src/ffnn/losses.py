@@ -91,6 +91,8 @@ class OutputLoss:
             self.weight_sum = float(losses.shape[0])
             return float(np.mean(losses))
         self.weight_sum = float(weights.sum())
+        if self.weight_sum == 0:  # a batch of zero-weight samples weighs nothing
+            return 0.0
         return float(np.dot(weights, losses)) / self.weight_sum
 
     def backward(self, reduction: str = "mean") -> np.ndarray:
@@ -103,7 +105,7 @@ class OutputLoss:
         delta = self._difference()  # ŷ − y
         if self._weights is not None:
             delta *= self._weights[:, None]
-        if reduction == "mean":
+        if reduction == "mean" and self.weight_sum > 0:  # else delta is all 0
             delta /= self.weight_sum
         return delta
 
@@ -184,6 +186,10 @@ class SquaredError(OutputLoss):
         self, Z: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
     ) -> float:
         """Mean of ``½ ‖Z_i − y_i‖²`` over the rows, weighted when given."""
+        if Z.shape != y.shape:
+            raise ValueError(
+                f"targets of shape {y.shape} for outputs of shape {Z.shape}"
+            )
         residual = Z - y  # ŷ − y, kept as the backward pass's delta
         losses = 0.5 * np.einsum("ij,ij->i", residual, residual)
         loss = self._mean(losses, weights)

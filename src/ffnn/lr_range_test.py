@@ -104,6 +104,7 @@ def find_learning_rate(
     diverge_factor: float = 4.0,
     seed: int | None = None,
     engine: str = "auto",
+    penalty_scale: str = "training_set",
 ) -> LRFinderResult:
     """Run the learning-rate range test on a copy of ``net``.
 
@@ -113,8 +114,8 @@ def find_learning_rate(
         The network to test, fresh from its initialiser; it is copied, so its
         weights (and ``classes``) are left as they are.
     X : array of shape (n_samples, n_features)
-    y : array of shape (n_samples,)
-        Class labels.
+    y : array of shape (n_samples,) or (n_samples, n_outputs)
+        Class labels, or values for an identity network.
     optimizer : Optimizer, optional
         Whose update rule to test (default ``SGD()``); copied and reset, so its
         state is untouched. Its own learning rate is ignored: step ``t`` uses
@@ -131,6 +132,8 @@ def find_learning_rate(
         scales with the batch size.
     alpha, l1, clip_norm : float
         L2 λ, L1 λ₁ and gradient clipping, as in :func:`ffnn.train`.
+    penalty_scale : {'training_set', 'batch'}
+        What λ is divided by, as in :func:`ffnn.train`.
     smoothing : float
         β of the moving average, in [0, 1); 0.9 averages over about ten steps
         (fastai's 0.98 suits its 100-step default less well at 200 steps over
@@ -189,7 +192,10 @@ def find_learning_rate(
     n = X.shape[0]
     batch = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
     rng = np.random.default_rng(seed)
-    passes = make_engine(engine, net, X, targets, batch, True, reduction, alpha, l1)
+    passes = make_engine(
+        engine, net, X, targets, batch, True, reduction, alpha, l1,
+        penalty_scale=penalty_scale,
+    )  # fmt: skip
     rates = learning_rate_range(min_lr, max_lr, steps)
 
     losses: list[float] = []

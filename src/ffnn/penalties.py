@@ -92,8 +92,11 @@ class PenaltyGradient:
 
     def scale(self, m: float) -> float:
         """``c`` in ``∂J_penalty/∂W = c (λ W + λ₁ sign W)`` for a batch of ``m``
-        rows (or weight): ``(m if sum else 1) / (m if per batch else N)``."""
-        return (m if self.summed else 1.0) / (m if self.per_batch else self.n_total)
+        rows (or weight): ``(m if sum else 1) / (m if per batch else N)``; 0 for
+        a batch of weight 0 when the penalty is per batch."""
+        if self.per_batch:
+            return (1.0 if self.summed else 1.0 / m) if m > 0 else 0.0
+        return (m if self.summed else 1.0) / self.n_total
 
     def add(self, m: float) -> None:
         """``dW += c λ W + c λ₁ sign(W)`` for a batch of ``m`` rows (or weight),

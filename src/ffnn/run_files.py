@@ -16,6 +16,7 @@ from ffnn.plots import (
     plot_confusion_matrix,
     plot_decision_boundary,
     plot_first_layer_weights,
+    plot_fitted_vs_true,
     plot_loss_curves,
     plot_misclassified,
     save_figure,
@@ -26,10 +27,11 @@ from ffnn.training_run import TrainingRun
 def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
     """Write the model, metrics and figures into the folder ``out``.
 
-    Always ``model.npz``, ``metrics.json`` and ``loss.png``; for 2-D data the
-    decision boundary, for images a confusion matrix, a grid of misclassified
-    test images and the first layer's weights as images. Returns the path of
-    each file by name.
+    Always ``model.npz``, ``metrics.json`` and ``loss.png``; for a regressor
+    the test set's fitted against true values (``fitted_vs_true.png``); for a
+    classifier of 2-D data the decision boundary, for images a confusion matrix,
+    a grid of misclassified test images and the first layer's weights as images.
+    Returns the path of each file by name.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -45,17 +47,29 @@ def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
         "history": run.history.to_dict(),
     }
     paths["metrics.json"].write_text(json.dumps(json_safe(metrics), indent=2) + "\n")
+    regressor = not run.network.is_classifier
     figures = {
         "loss.png": plot_loss_curves(
             {"training loss": run.history},
             title=_loss_title(run),
             validation_label="test",
+            # a regressor's first epochs start orders of magnitude higher
+            log_scale=regressor,
         )
     }
     data = run.data
     n_features = data.X_train.shape[1]
     shape = image_shape(n_features)
-    if n_features == 2:
+    if regressor:
+        # plot_loss_curves labels its axis for the classifiers' cross-entropy
+        figures["loss.png"].axes[0].set_ylabel(r"mean $\frac{1}{2}\|\hat{y} - y\|^2$")
+        n_test = len(data.y_test)
+        figures["fitted_vs_true.png"] = plot_fitted_vs_true(
+            data.y_test.reshape(n_test, -1),  # (n, k), as the network predicts
+            run.network.predict(data.X_test),
+            title=f"Fitted against true values, {n_test} test samples",
+        )
+    elif n_features == 2:
         figures["decision_boundary.png"] = plot_decision_boundary(
             run.network, data.X_train, data.y_train
         )

@@ -77,10 +77,45 @@ class ExponentialDecay(Schedule):
         return f"ExponentialDecay({self.learning_rate:g}, rate={self.rate:g})"
 
 
+class InverseScaling(Schedule):
+    """``η(epoch) = η₀ / (t + 1)^power_t`` with ``t = t₀ + epoch · n`` the samples
+    seen before the epoch (scikit-learn's ``learning_rate="invscaling"``, whose
+    rate changes at the end of each epoch).
+
+    ``samples_per_epoch`` is ``n``; ``samples_seen`` is ``t₀``, the samples an
+    earlier run (a resumed or incremental fit) has already seen.
+    """
+
+    name = "invscaling"
+
+    def __init__(
+        self,
+        learning_rate: float,
+        power_t: float = 0.5,
+        samples_per_epoch: int = 1,
+        samples_seen: int = 0,
+    ) -> None:
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.power_t = check_positive(power_t, "power_t", allow_zero=True)
+        self.samples_per_epoch = check_int(samples_per_epoch, "samples_per_epoch")
+        self.samples_seen = check_int(samples_seen, "samples_seen", minimum=0)
+
+    def __call__(self, epoch: int) -> float:
+        t = self.samples_seen + epoch * self.samples_per_epoch
+        return self.learning_rate / (t + 1) ** self.power_t
+
+    def __repr__(self) -> str:
+        return (
+            f"InverseScaling({self.learning_rate:g}, power_t={self.power_t:g}, "
+            f"samples_per_epoch={self.samples_per_epoch})"
+        )
+
+
 SCHEDULES: dict[str, type[Schedule]] = {
     "constant": Constant,
     "step": StepDecay,
     "exponential": ExponentialDecay,
+    "invscaling": InverseScaling,
 }
 
 

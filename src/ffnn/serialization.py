@@ -45,14 +45,23 @@ def _layer_from_config(config: dict[str, Any], dtype: str) -> Layer:
     raise ValueError(f"unknown layer kind {kind!r}")
 
 
-def save(net: Network, path: str | PathLike) -> Path:
+def save(
+    net: Network,
+    path: str | PathLike,
+    extra_metadata: dict[str, Any] | None = None,
+    extra_arrays: dict[str, np.ndarray] | None = None,
+) -> Path:
     """Write ``net`` to ``path`` (written as given; '.npz' is the usual suffix).
 
-    The file is written to a temporary name and renamed, so an interrupted save
-    never leaves a half-written model behind.
+    ``extra_metadata`` (JSON-serialisable) and ``extra_arrays`` (numbers or
+    strings) travel with the network: a fitted estimator stores its settings
+    there (see :mod:`ffnn.estimators.persistence`). The file is written to a
+    temporary name and renamed, so an interrupted save never leaves a
+    half-written model behind.
     """
     path = Path(path)
     arrays = dict(zip(net.parameter_names(), net.parameters(), strict=True))
+    arrays.update(extra_arrays or {})
     if net.classes is not None:
         if net.classes.dtype.kind not in "biuU":
             raise TypeError(
@@ -66,6 +75,7 @@ def save(net: Network, path: str | PathLike) -> Path:
         "dtype": net.dtype.name,
         "layers": [layer.config() for layer in net.layers],
         "output": net.output,
+        **(extra_metadata or {}),
     }
     arrays[METADATA_KEY] = np.array(json.dumps(metadata))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,8 +93,9 @@ def save(net: Network, path: str | PathLike) -> Path:
     return path
 
 
-def load(path: str | PathLike) -> Network:
-    """Read a network written by :meth:`Network.save`.
+def load(path: str | PathLike) -> Any:
+    """Read a network written by :meth:`Network.save`, or a fitted estimator
+    written by ``FeedforwardClassifier.save``/``FeedforwardRegressor.save``.
 
     Raises
     ------
@@ -118,7 +129,12 @@ def load(path: str | PathLike) -> Network:
         ValueError,
     ) as error:
         raise ValueError(f"{path} is not a valid ffnn model file: {error}") from error
-    return _network_from(metadata, arrays, path)
+    net = _network_from(metadata, arrays, path)
+    if "estimator" in metadata:
+        from ffnn.estimators.persistence import estimator_from  # imports sklearn
+
+        return estimator_from(metadata["estimator"], arrays, net, path)
+    return net
 
 
 def _network_from(metadata: Any, arrays: dict[str, np.ndarray], path: Path) -> Network:

@@ -111,7 +111,10 @@ def class_sample_weight(class_weight: Any, y: np.ndarray) -> np.ndarray:
     """Sample weights ``s_i = w_{y_i}`` from ``class_weight``: a dict from label
     to weight (labels not in it weigh 1), or 'balanced', ``w_c = n / (k n_c)``
     for ``k`` classes of ``n_c`` samples each (as scikit-learn's linear models)."""
-    if not (class_weight == "balanced" or isinstance(class_weight, dict)):
+    if not (
+        (isinstance(class_weight, str) and class_weight == "balanced")
+        or isinstance(class_weight, dict)
+    ):
         raise ValueError(
             f"class_weight must be a dict from class label to weight, 'balanced' or "
             f"None, got {class_weight!r}"
@@ -119,11 +122,20 @@ def class_sample_weight(class_weight: Any, y: np.ndarray) -> np.ndarray:
     from sklearn.utils.class_weight import compute_sample_weight  # slow to import
 
     if isinstance(class_weight, dict):
-        unknown = [label for label in class_weight if label not in set(np.unique(y))]
+        labels = set(np.unique(y).tolist())
+        unknown = [label for label in class_weight if label not in labels]
         if unknown:
             raise ValueError(
                 f"class_weight names labels that are not in y: {unknown[:8]}"
             )
+        for label, weight in class_weight.items():
+            name = f"class_weight[{label!r}]"
+            if isinstance(weight, bool) or not isinstance(
+                weight, int | float | np.number
+            ):
+                raise TypeError(f"{name} must be a number, got {weight!r}")
+            if not np.isfinite(weight) or weight < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {weight!r}")
     return compute_sample_weight(class_weight, y)
 
 

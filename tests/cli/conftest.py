@@ -1,4 +1,7 @@
-"""Fixtures of the CLI tests: one trained run to read and predict with."""
+"""Fixtures of the CLI tests: trained runs to read and predict with."""
+
+import contextlib
+import io
 
 import pytest
 
@@ -13,3 +16,17 @@ def run_dir(tmp_path_factory):
     )
     assert status == 0
     return out
+
+
+@pytest.fixture(scope="module")
+def regression_run(tmp_path_factory):
+    """``ffnn train --dataset friedman1`` (its preset) cut to 20 epochs: the run
+    folder and what the command printed."""
+    out = tmp_path_factory.mktemp("friedman1")
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):  # Rich writes to sys.stdout
+        status = main(
+            ["train", "--dataset", "friedman1", "--epochs", "20", "--out", str(out)]
+        )
+    assert status == 0
+    return out, printed.getvalue()

@@ -39,3 +39,46 @@ def test_predict_rejects_rows_of_the_wrong_width(run_dir, tmp_path, capsys):
     csv.write_text("1,2,3\n")
     assert main(["predict", str(run_dir / "model.npz"), str(csv)]) == 2
     assert "expects 2" in capsys.readouterr().err
+
+
+def write_csv(path, X) -> None:
+    path.write_text("\n".join(",".join(str(v) for v in row) for row in X) + "\n")
+
+
+def test_predict_gives_a_regressors_values(regression_run, tmp_path, capsys):
+    out, _ = regression_run
+    X, _ = ffnn.datasets.make_friedman1(15, seed=7)
+    csv = tmp_path / "input.csv"
+    write_csv(csv, X)
+    assert main(["predict", str(out / "model.npz"), str(csv)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[0] == "prediction"
+    net = ffnn.load(out / "model.npz")
+    values = np.array([float(v) for v in printed[1:]])
+    np.testing.assert_allclose(values, net.predict(X)[:, 0], rtol=1e-8)
+
+
+def test_predict_gives_one_column_per_output(tmp_path, capsys):
+    net = ffnn.Network.mlp([3, 4, 2], seed=0, output="identity")
+    net.save(tmp_path / "model.npz")
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    write_csv(tmp_path / "input.csv", X)
+    output = tmp_path / "pred.csv"
+    args = ["predict", str(tmp_path / "model.npz"), str(tmp_path / "input.csv")]
+    assert main([*args, "-o", str(output)]) == 0
+    assert "wrote 5 predictions" in capsys.readouterr().out
+    rows = output.read_text().strip().splitlines()
+    assert rows[0] == "prediction_1,prediction_2"
+    values = np.array([[float(v) for v in row.split(",")] for row in rows[1:]])
+    np.testing.assert_allclose(values, net.predict(X), rtol=1e-8)
+
+
+def test_proba_of_a_regressor_is_refused_in_one_line(regression_run, tmp_path, capsys):
+    out, _ = regression_run
+    csv = tmp_path / "input.csv"
+    write_csv(csv, np.zeros((2, 10)))
+    assert main(["predict", str(out / "model.npz"), str(csv), "--proba"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    error = captured.err.strip()
+    assert "\n" not in error and "--proba gives class probabilities" in error

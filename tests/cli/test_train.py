@@ -12,7 +12,7 @@ from rich.console import Console
 
 import ffnn
 from ffnn.cli import build_parser, main
-from ffnn.cli.train import config_from_args, print_config
+from ffnn.cli.train import config_from_args, print_config, score_lines
 from ffnn.config import SETTINGS
 from ffnn.settings import Setting
 
@@ -237,3 +237,50 @@ def test_the_engine_option_chooses_and_the_run_says_which_ran(engine, tmp_path, 
     assert f"trained by the {engine} engine" in capsys.readouterr().out
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["config"]["engine"] == metrics["history"]["engine"] == engine
+
+
+def test_a_regression_run_reports_r2_and_draws_fitted_against_true(regression_run):
+    out, printed = regression_run
+    text = " ".join(printed.split())
+    assert "friedman1 preset" in text and "epochs=20 (preset 300)" in text
+    assert "trained by the fast engine" in text
+    assert "train R² " in text and "test R² " in text and "accuracy" not in text
+    assert "→ identity" in text
+    for name in ("model.npz", "metrics.json", "loss.png", "fitted_vs_true.png"):
+        assert (out / name).is_file(), name
+    assert (out / "fitted_vs_true.png").read_bytes()[:8] == PNG_SIGNATURE
+    assert not (out / "decision_boundary.png").exists()
+
+
+def test_a_regression_runs_metrics_are_its_models_r2(regression_run):
+    out, _ = regression_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["dataset"] == "friedman1"
+    assert metrics["config"]["samples"] == 1000 and metrics["n_test"] == 1000
+    assert "test_accuracy" not in metrics and len(metrics["history"]["val_r2"]) == 20
+    net = ffnn.load(out / "model.npz")
+    X_test, y_test = ffnn.datasets.make_friedman1(1000, seed=1)  # seed + 1
+    assert net.output == "identity"
+    assert net.r2(X_test, y_test) == pytest.approx(metrics["test_r2"], rel=1e-12)
+    assert net.loss(X_test, y_test) == pytest.approx(metrics["test_loss"], rel=1e-12)
+    assert 0.3 < metrics["test_r2"] < 1.0  # 20 epochs learn most of the function
+
+
+def test_score_lines_say_accuracy_for_a_classifier_and_r2_for_a_regressor():
+    sizes = {"n_train": 10, "test_set": "fresh"}
+    classifier = score_lines(
+        {**sizes, "train_loss": 0.1, "train_accuracy": 0.9, "test_loss": 0.2,
+         "test_accuracy": 0.85}
+    )  # fmt: skip
+    assert classifier == [
+        "train accuracy 90.00%  (loss 0.1000, 10 samples)",
+        "test accuracy  85.00%  (loss 0.2000, fresh)",
+    ]
+    regressor = score_lines(
+        {**sizes, "train_loss": 0.5, "train_r2": 0.95, "test_loss": 0.8,
+         "test_r2": 0.925}
+    )  # fmt: skip
+    assert regressor == [
+        "train R² 0.9500  (loss 0.5000, 10 samples)",
+        "test R²  0.9250  (loss 0.8000, fresh)",
+    ]

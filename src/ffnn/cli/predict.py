@@ -1,5 +1,6 @@
 """``ffnn predict``: read a CSV of samples and print or write each row's
-predicted class (and, with ``--proba``, its class probabilities)."""
+predicted class (and, with ``--proba``, its class probabilities), or a
+regressor's predicted values, one column per output."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     """Add the ``predict`` command to the ``ffnn`` subparsers."""
     predict = commands.add_parser(
         "predict",
-        help="predict the classes of the rows of a CSV file",
+        help="predict the classes (or a regressor's values) of the rows of a CSV file",
         description=(
             "Read INPUT.csv (one sample per row, comma-separated features, an "
-            "optional header row) and print or write each row's predicted class."
+            "optional header row) and print or write each row's predicted class, "
+            "or for a regression model its predicted values (a column per output)."
         ),
     )
     predict.add_argument("model", type=Path, help="model file written by ffnn train")
@@ -34,7 +36,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="write the predictions to this CSV file instead",
     )
     predict.add_argument(
-        "--proba", action="store_true", help="also give the probability of each class"
+        "--proba",
+        action="store_true",
+        help="also give the probability of each class (classifiers only)",
     )
     predict.set_defaults(handler=_predict)
 
@@ -71,14 +75,14 @@ def read_csv(path: Path, n_features: int) -> np.ndarray:
 
 def _predict(args: argparse.Namespace, console: Console) -> int:
     net: Network = load(args.model)
+    if args.proba and not net.is_classifier:
+        raise ValueError("--proba gives class probabilities; the model is a regressor")
     X = read_csv(args.input, net.n_inputs)
-    labels = net.predict(X)
-    header = ["prediction"]
-    columns = [labels.astype(str)]
-    if args.proba:
-        classes = net.classes if net.classes is not None else np.arange(net.n_outputs)
-        header += [f"p_{label}" for label in classes]
-        columns += [np.char.mod("%.6f", column) for column in net.predict_proba(X).T]
+    header, columns = (
+        _class_columns(net, X, args.proba)
+        if net.is_classifier
+        else _value_columns(net, X)
+    )
     lines = [",".join(header)] + [",".join(row) for row in zip(*columns, strict=True)]
     text = "\n".join(lines) + "\n"
     if args.output is None:
@@ -86,5 +90,28 @@ def _predict(args: argparse.Namespace, console: Console) -> int:
     else:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text)
-        console.print(f"wrote {len(labels)} predictions to {args.output}")
+        console.print(f"wrote {len(X)} predictions to {args.output}")
     return 0
+
+
+def _class_columns(
+    net: Network, X: np.ndarray, proba: bool
+) -> tuple[list[str], list[np.ndarray]]:
+    """A classifier's columns: the predicted label and, with ``proba``, the
+    probability of each class (``p_<label>``)."""
+    header = ["prediction"]
+    columns = [net.predict(X).astype(str)]
+    if proba:
+        classes = net.classes if net.classes is not None else np.arange(net.n_outputs)
+        header += [f"p_{label}" for label in classes]
+        columns += [np.char.mod("%.6f", column) for column in net.predict_proba(X).T]
+    return header, columns
+
+
+def _value_columns(net: Network, X: np.ndarray) -> tuple[list[str], list[np.ndarray]]:
+    """A regressor's columns: ``prediction`` for one output, ``prediction_1``, …
+    for several; 9 significant digits (enough to read a float32 back exactly)."""
+    Y_hat = net.predict(X)  # (n, n_outputs)
+    k = Y_hat.shape[1]
+    header = ["prediction"] if k == 1 else [f"prediction_{j + 1}" for j in range(k)]
+    return header, [np.char.mod("%.9g", column) for column in Y_hat.T]

@@ -77,11 +77,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "Train a network and write DIR/model.npz, DIR/metrics.json, DIR/loss.png "
             "and, for 2-D data, DIR/decision_boundary.png; for images "
             "DIR/confusion_matrix.png, DIR/misclassified.png and "
-            "DIR/first_layer_weights.png. The defaults are the notes' run: "
-            "make_moons(200, noise=0.2), one tanh hidden layer of 3 units, "
-            "full-batch gradient descent on the summed loss with η = 0.01 for 2000 "
-            "epochs. digits and mnist start from presets instead; options given "
-            "override them."
+            "DIR/first_layer_weights.png; for a regression set (friedman1) "
+            "DIR/fitted_vs_true.png and R² in place of accuracy. The defaults are "
+            "the notes' run: make_moons(200, noise=0.2), one tanh hidden layer of 3 "
+            "units, full-batch gradient descent on the summed loss with η = 0.01 "
+            "for 2000 epochs. friedman1, digits and mnist start from presets "
+            "instead; options given override them."
         ),
         epilog=_presets_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -177,6 +178,24 @@ def print_config(config: TrainConfig, console: Console, brief: bool = False) -> 
         console.print(table)
 
 
+def score_lines(metrics: dict[str, Any]) -> list[str]:
+    """The train and test lines of a run's final ``metrics``: accuracy for a
+    classifier, R² for a regressor (see :func:`ffnn.training_run.final_metrics`),
+    each with its loss and its set."""
+    key, name, form = (
+        ("r2", "R²", ".4f") if "test_r2" in metrics else ("accuracy", "accuracy", ".2%")
+    )
+    sets = {"train": f"{metrics['n_train']} samples", "test": metrics["test_set"]}
+    width = len(f"train {name}")
+    lines = []
+    for part, described in sets.items():
+        label = f"{part} {name}".ljust(width)
+        value = format(metrics[f"{part}_{key}"], form)
+        loss = metrics[f"{part}_loss"]
+        lines.append(f"{label} {value}  (loss {loss:.4f}, {described})")
+    return lines
+
+
 def _train(args: argparse.Namespace, console: Console) -> int:
     # imported here, not with the parser: ffnn --help stays fast
     from ffnn.run_files import write_run
@@ -194,14 +213,8 @@ def _train(args: argparse.Namespace, console: Console) -> int:
     metrics = run.metrics()
     console.print(repr(run.network), markup=False)
     console.print(f"trained by the {run.history.engine} engine")
-    console.print(
-        f"train accuracy {metrics['train_accuracy']:.2%}  "
-        f"(loss {metrics['train_loss']:.4f}, {metrics['n_train']} samples)"
-    )
-    console.print(
-        f"test accuracy  {metrics['test_accuracy']:.2%}  "
-        f"(loss {metrics['test_loss']:.4f}, {metrics['test_set']})"
-    )
+    for line in score_lines(metrics):
+        console.print(line, markup=False)
     console.print(
         "wrote " + ", ".join(str(path) for path in paths.values()), markup=False
     )

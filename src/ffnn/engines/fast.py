@@ -248,7 +248,7 @@ class FastSoftmaxCrossEntropy:
         else:
             np.multiply(self.Y_hat, self.s, out=self.delta_Z)
             np.subtract(self.delta_Z, self.Y, out=self.delta_Z)  # s ⊙ ŷ − Y
-        if self.mean:
+        if self.mean and self.weight_sum > 0:  # weight 0: delta_Z is all 0
             np.divide(self.delta_Z, self.weight_sum, out=self.delta_Z)
 
 
@@ -282,7 +282,7 @@ class FastSquaredError:
         return 0.5 * float(np.vdot(self.delta_Z.T, self.R.T))
 
     def backward(self) -> None:
-        if self.mean:
+        if self.mean and self.weight_sum > 0:  # weight 0: delta_Z is all 0
             np.divide(self.delta_Z, self.weight_sum, out=self.delta_Z)
 
 

@@ -20,6 +20,11 @@ class Adam(Optimizer):
     v ← β₂ v + (1 − β₂) g²
     m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
     w ← w − η m̂ / (√v̂ + ε)
+
+    With ``epsilon_hat=True`` ε is added to ``√v`` instead of ``√v̂`` (the paper's
+    "ε̂" form, section 2, which scikit-learn's MLP, Keras and TensorFlow use)::
+
+        w ← w − η (√(1 − β₂ᵗ) / (1 − β₁ᵗ)) m / (√v + ε)
     """
 
     name = "adam"
@@ -31,6 +36,7 @@ class Adam(Optimizer):
         beta2: float = 0.999,
         epsilon: float = 1e-8,
         fused: bool | None = None,
+        epsilon_hat: bool = False,
     ) -> None:
         super().__init__(learning_rate, fused)
         for value, label in ((beta1, "beta1"), (beta2, "beta2")):
@@ -39,6 +45,9 @@ class Adam(Optimizer):
         self.beta1 = float(beta1)
         self.beta2 = float(beta2)
         self.epsilon = check_positive(epsilon, "epsilon")
+        if not isinstance(epsilon_hat, bool):
+            raise TypeError(f"epsilon_hat must be True or False, got {epsilon_hat!r}")
+        self.epsilon_hat = epsilon_hat
         self.m: list[np.ndarray] | None = None
         self.v: list[np.ndarray] | None = None
         self.t = 0
@@ -59,7 +68,12 @@ class Adam(Optimizer):
         b1, b2 = self.beta1, self.beta2
         # fold both bias corrections into the step size: η √(1−β₂ᵗ) / (1−β₁ᵗ)
         step_size = learning_rate * math.sqrt(1.0 - b2**self.t) / (1.0 - b1**self.t)
-        eps_hat = self.epsilon * math.sqrt(1.0 - b2**self.t)
+        # ε added to √v̂ is ε √(1−β₂ᵗ) added to √v; the ε̂ form adds ε itself
+        eps_hat = (
+            self.epsilon
+            if self.epsilon_hat
+            else self.epsilon * math.sqrt(1.0 - b2**self.t)
+        )
         plan = self._plan_step(params, grads, self.m, self.v)
         kernels = plan.kernels
         if kernels is not None:
@@ -98,6 +112,7 @@ class Adam(Optimizer):
             "beta1": self.beta1,
             "beta2": self.beta2,
             "epsilon": self.epsilon,
+            "epsilon_hat": self.epsilon_hat,
         }
 
     def __repr__(self) -> str:

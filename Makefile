@@ -38,13 +38,15 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 
-# comparison tables against plain NumPy, scikit-learn and PyTorch, and the MNIST
-# recipe epoch by epoch (benchmarks/README.md)
+# comparison tables against plain NumPy, scikit-learn and PyTorch, the MNIST
+# recipe epoch by epoch, and the estimators against scikit-learn's MLP
+# (benchmarks/README.md)
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/tiny.py
 	$(BIN)/python benchmarks/mnist.py
 	$(BIN)/python benchmarks/larger.py
 	$(BIN)/python benchmarks/epochs.py
+	$(BIN)/python benchmarks/estimator.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache

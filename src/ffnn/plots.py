@@ -118,6 +118,7 @@ def plot_loss_curves(
     title: str = "Cross-entropy loss",
     validation: bool = True,
     validation_label: str = "validation",
+    ylabel: str = "mean cross-entropy",
 ) -> Figure:
     """Plot one or several loss curves on one axis, with a legend.
 
@@ -130,6 +131,8 @@ def plot_loss_curves(
         Logarithmic loss axis.
     validation_label : str
         What the validation curves are called in the legend.
+    ylabel : str
+        The loss axis's label (a regressor's loss is a squared error).
     """
     if isinstance(curves, Mapping):
         items = list(curves.items())
@@ -159,7 +162,7 @@ def plot_loss_curves(
     if log_scale:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("mean cross-entropy")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize="small")

@@ -55,14 +55,17 @@ def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
             validation_label="test",
             # a regressor's first epochs start orders of magnitude higher
             log_scale=regressor,
+            ylabel=(
+                r"mean $\frac{1}{2}\|\hat{y} - y\|^2$"
+                if regressor
+                else "mean cross-entropy"
+            ),
         )
     }
     data = run.data
     n_features = data.X_train.shape[1]
     shape = image_shape(n_features)
     if regressor:
-        # plot_loss_curves labels its axis for the classifiers' cross-entropy
-        figures["loss.png"].axes[0].set_ylabel(r"mean $\frac{1}{2}\|\hat{y} - y\|^2$")
         n_test = len(data.y_test)
         figures["fitted_vs_true.png"] = plot_fitted_vs_true(
             data.y_test.reshape(n_test, -1),  # (n, k), as the network predicts

@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from ffnn._validation import lookup
 from ffnn.config import IMAGE_DATASETS, TrainConfig
-from ffnn.datasets import DATASETS, REGRESSION_DATASETS, load_digits, load_mnist
+from ffnn.datasets import load_dataset, load_digits, load_mnist
 from ffnn.network import Network
 from ffnn.training import Callback, History, evaluate, train
 
@@ -29,7 +28,6 @@ from ffnn.training import Callback, History, evaluate, train
 SYNTHETIC_SAMPLES = 200
 
 #: the generated data sets, classification and regression, by name
-GENERATORS = {**DATASETS, **REGRESSION_DATASETS}
 
 
 @dataclass
@@ -144,11 +142,9 @@ def _generate(config: TrainConfig, seed: int) -> tuple[np.ndarray, np.ndarray]:
     y : array of shape (n,)
         Class labels, or a regression set's target values.
     """
-    generator = lookup(GENERATORS, config.dataset, "dataset")
-    samples = config.samples or SYNTHETIC_SAMPLES
-    if config.noise is None:
-        return generator(n_samples=samples, seed=seed)
-    return generator(n_samples=samples, noise=config.noise, seed=seed)
+    return load_dataset(
+        config.dataset, config.samples or SYNTHETIC_SAMPLES, config.noise, seed
+    )
 
 
 def _fold(config: TrainConfig, fold: int | None, folds: int) -> RunData:

@@ -43,3 +43,22 @@ def test_l2_shrinks_weights_in_the_sweep():
     assert result.mean_over_repeats("weight_norm", l2=5.0) < result.mean_over_repeats(
         "weight_norm", l2=0.0
     )
+
+
+def test_a_regression_sweep_records_r2_not_accuracy():
+    from ffnn.experiments import Experiment
+
+    base = {
+        "dataset": "friedman1", "optimizer": "adam", "learning_rate": 0.01,
+        "reduction": "mean", "batch_size": 32, "epochs": 3, "samples": 100,
+    }  # fmt: skip
+    result = run_experiment(
+        Experiment(name="regression", base=base, grid={"hidden": [[4], [8]]})
+    )
+    runs = result.runs_table()
+    assert {"train_r2", "test_r2"} <= set(runs[0])
+    assert "test_accuracy" not in runs[0]
+    epochs = result.epochs_table()
+    assert len(epochs) == 2 * 3
+    assert "val_r2" in epochs[0] and "val_accuracy" not in epochs[0]
+    assert epochs[-1]["val_r2"] == result.runs[-1].history.val_r2[-1]

@@ -84,9 +84,13 @@ DATASETS: dict[str, Callable[..., Dataset]] = {
 def load_dataset(
     name: str, n_samples: int = 200, noise: float | None = None, seed: int | None = 0
 ) -> Dataset:
-    """Generate the synthetic data set ``name`` ('moons', 'circles', 'xor',
-    'spiral'); ``noise=None`` uses that set's default."""
-    generator = lookup(DATASETS, name, "dataset")
+    """Generate the synthetic data set ``name``: a classification set
+    ('moons', 'circles', 'xor', 'spiral') or a regression set
+    (:data:`~ffnn.datasets.regression.REGRESSION_DATASETS`, 'friedman1');
+    ``noise=None`` uses that set's default."""
+    from ffnn.datasets.regression import REGRESSION_DATASETS
+
+    generator = lookup({**DATASETS, **REGRESSION_DATASETS}, name, "dataset")
     if noise is None:
         return generator(n_samples=n_samples, seed=seed)
     return generator(n_samples=n_samples, noise=noise, seed=seed)

@@ -66,7 +66,10 @@ class SweepResult:
                 }
                 if history.val_loss:
                     row["val_loss"] = history.val_loss[epoch]
-                    row["val_accuracy"] = history.val_accuracy[epoch]
+                    if history.val_accuracy:
+                        row["val_accuracy"] = history.val_accuracy[epoch]
+                    if history.val_r2:
+                        row["val_r2"] = history.val_r2[epoch]
                 row["time"] = history.time[epoch]
                 for key, values in run.diagnostics.items():
                     row[key] = values[epoch]

@@ -153,13 +153,23 @@ class FeedforwardEstimator(BaseEstimator):
             _integer(getattr(self, name), name)
         if self.batch_size != "auto":
             _integer(self.batch_size, "batch_size")
+        if isinstance(self.verbose, bool | np.bool_):
+            pass
+        elif not isinstance(self.verbose, int | np.integer) or self.verbose < 0:
+            raise TypeError(
+                f"verbose must be True, False or an int >= 0, got {self.verbose!r}"
+            )
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise TypeError(
                     f"{name} must be True or False, got {getattr(self, name)!r}"
                 )
         if self.dtype is not None:
-            _choice(np.dtype(self.dtype).name, ("float64", "float32"), "dtype")
+            try:
+                dtype = np.dtype(self.dtype).name
+            except TypeError:  # not a dtype at all: refused below, by name
+                dtype = self.dtype
+            _choice(dtype, ("float64", "float32"), "dtype")
         _choice(self.engine, ("auto", "layers", "fast"), "engine")
         if self.solver == "lbfgs" and self.dropout > 0:
             raise ValueError(
@@ -349,16 +359,20 @@ class FeedforwardEstimator(BaseEstimator):
                 )
             batch_size = int(np.clip(self.batch_size, 1, n))
         config = self._train_config(self._seed, self.network_.dtype)
-        if self._optimizer is None or not incremental:
+        fresh = self._optimizer is None or not incremental
+        if fresh:
             self._optimizer = config.make_optimizer()
             self._learning_rate = float(self.learning_rate_init)
         if self.learning_rate == "invscaling" and self.solver == "sgd":
-            self._optimizer.schedule = InverseScaling(
+            # a new optimizer starts at η₀ (scikit-learn's), even in a warm start
+            scaling = _RestartedInverseScaling if fresh else InverseScaling
+            self._optimizer.schedule = scaling(
                 self.learning_rate_init, self.power_t, n, samples_seen=self.t_
             )
         else:  # constant, or where "adaptive" has brought the rate to
             self._optimizer.schedule = Constant(self._learning_rate)
         stopping = _ScikitLearnStopping(self, n, batch_size, validation)
+        self.n_iter_ = 0  # the epochs of this call, as scikit-learn counts them
         train(
             self.network_,
             X,
@@ -414,14 +428,20 @@ class FeedforwardEstimator(BaseEstimator):
         return X_train, t_train, w_train, (X_val, t_val, w_val)
 
     def _reported_loss(
-        self, data_loss: float, n_batches: int, n_samples: float
+        self,
+        data_loss: float,
+        n_batches: int,
+        n_samples: float,
+        squares: float | None = None,
     ) -> float:
         """The loss as scikit-learn reports it: the mean loss (a regressor's
         averaged over its outputs too) plus ``0.5·alpha·Σw²/m`` for each of
-        ``n_batches`` batches, weighted by their share of the samples."""
+        ``n_batches`` batches, weighted by their share of the samples.
+        ``squares`` is ``Σw²`` (default: of the network's current weights)."""
         if self._output == "identity":
             data_loss /= self.network_.n_outputs
-        squares = sum(float(np.vdot(W, W)) for W in self.network_.weights)
+        if squares is None:
+            squares = _sum_of_squares(self.network_.weights)
         return data_loss + 0.5 * float(self.alpha) * squares * n_batches / n_samples
 
     def _validation_score(
@@ -490,8 +510,13 @@ class _ScikitLearnStopping(Callback):
         self.validation = validation
         self.converged = False
         self.best_parameters: list[np.ndarray] | None = None
+        self.squares = 0.0  # Σw² at the start of the coming epoch
 
     def on_train_begin(self, net: Network, history: History, epochs: int) -> None:
+        # scikit-learn adds to each batch's loss the penalty of the weights that
+        # batch started from: an epoch's loss takes Σw² from before its updates
+        # (exact for full batches; with mini-batches, the first batch's)
+        self.squares = _sum_of_squares(net.weights)
         if self.validation is not None:
             self.best_parameters = net.get_parameters()  # scikit-learn's start
 
@@ -499,7 +524,10 @@ class _ScikitLearnStopping(Callback):
         est = self.estimator
         est.n_iter_ += 1
         est.t_ += self.n_samples
-        est.loss_ = est._reported_loss(history.loss[-1], self.n_batches, self.n_samples)
+        est.loss_ = est._reported_loss(
+            history.loss[-1], self.n_batches, self.n_samples, self.squares
+        )
+        self.squares = _sum_of_squares(net.weights)
         est.loss_curve_.append(est.loss_)
         if est.verbose:
             print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
@@ -544,6 +572,20 @@ class _ScikitLearnStopping(Callback):
             )
         self.converged = True
         return True
+
+
+class _RestartedInverseScaling(InverseScaling):
+    """scikit-learn's 'invscaling' after it makes a new optimizer (a fit, warm
+    or not): ``η₀`` for the first epoch, then ``η₀ / (t + 1)^power_t`` with
+    ``t`` every sample seen, those of earlier fits included."""
+
+    def __call__(self, epoch: int) -> float:
+        return self.learning_rate if epoch == 0 else super().__call__(epoch)
+
+
+def _sum_of_squares(weights: list[np.ndarray]) -> float:
+    """``Σw²`` over the weight matrices (biases excluded)."""
+    return sum(float(np.vdot(W, W)) for W in weights)
 
 
 def _choice(value: Any, choices: tuple[str, ...], name: str, shown: Any = None) -> None:

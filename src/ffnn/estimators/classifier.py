@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
 from ffnn.estimators.base import FeedforwardEstimator
@@ -185,6 +185,12 @@ class FeedforwardClassifier(ClassifierMixin, FeedforwardEstimator):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
+        if y is not None and type_of_target(y) == "multilabel-indicator":
+            raise ValueError(
+                "multilabel indicator y is not supported: FeedforwardClassifier "
+                "predicts one class per sample; wrap it in "
+                "sklearn.multioutput.MultiOutputClassifier for one label per column"
+            )
         X, y = validate_data(
             self, X, y, reset=reset, dtype=(np.float64, np.float32), accept_sparse=False
         )

@@ -2,9 +2,16 @@
 estimator's parameters and fitted attributes as JSON and its class labels as an
 array. No pickle: loading such a file runs no code from it.
 
-The optimizer's state (Adam's moments, SGD's velocity) is not stored: a loaded
-estimator predicts exactly as the saved one, and ``partial_fit`` or a
-``warm_start`` fit continues from its weights with a fresh optimizer.
+The optimizer's state (Adam's moments, SGD's velocity, the rate that
+``learning_rate="adaptive"`` has reached) is not stored: a loaded estimator
+predicts exactly as the saved one, and ``partial_fit`` or a ``warm_start`` fit
+continues from its weights and its count of epochs without improvement, with a
+fresh optimizer.
+
+Parameters are stored as JSON, so a few come back in another form:
+``random_state`` given as a ``RandomState`` is stored as None (its position in
+the stream cannot be), a ``hidden_layer_sizes`` list comes back as a tuple, and
+a ``dtype`` given as a type (``np.float32``) as its name (``'float32'``).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from ffnn.network import Network
 FITTED = (
     "n_iter_", "t_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
     "best_validation_score_", "n_outputs_", "n_layers_", "out_activation_",
-    "n_features_in_", "feature_names_in_", "_seed",
+    "n_features_in_", "feature_names_in_", "_seed", "_no_improvement_count",
 )  # fmt: skip
 CLASSES_KEY = "estimator_classes"
 
@@ -52,6 +59,8 @@ def _saved_params(estimator: Any) -> dict[str, Any]:
             value is None or isinstance(value, int | np.integer)
         ):
             value = None  # a RandomState's position cannot be stored
+        elif name == "dtype" and value is not None:
+            value = np.dtype(value).name  # np.float32 is no JSON value
         elif name == "class_weight" and isinstance(value, dict):
             value = {"pairs": [[_plain(k), _plain(v)] for k, v in value.items()]}
         params[name] = _plain(value)
@@ -146,6 +155,10 @@ def estimator_from(
         estimator.classes_ = (
             labels.astype(object) if description.get("classes_object") else labels
         )
+    if estimator.solver != "lbfgs" and not hasattr(estimator, "_no_improvement_count"):
+        # the stopping rule's counter, which the stochastic solvers read on
+        # their next epoch
+        estimator._no_improvement_count = 0
     estimator.network_ = net
     estimator._optimizer = None
     if getattr(estimator, "n_features_in_", net.n_inputs) != net.n_inputs:

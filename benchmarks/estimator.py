@@ -3,7 +3,7 @@ of ``FeedforwardClassifier`` vs ``MLPClassifier`` on digits and
 ``FeedforwardRegressor`` vs ``MLPRegressor`` on make_friedman1, for each solver,
 at equal settings.
 
-Run: ``python benchmarks/estimator.py [--rounds 5]``.
+Run: ``python benchmarks/estimator.py [--rounds 8]``.
 
 Both libraries get the same parameters (hidden (64,), ReLU, alpha 1e-4,
 batch_size 'auto' = 200, the solver's defaults) and run a fixed number of
@@ -79,7 +79,7 @@ def fit_trial(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="default 5")
+    parser.add_argument("--rounds", type=int, default=8, help="default 8")
     args = parser.parse_args(argv)
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 

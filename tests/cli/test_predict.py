@@ -4,6 +4,7 @@ refused."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import ffnn
 from ffnn.cli import main
@@ -82,3 +83,35 @@ def test_proba_of_a_regressor_is_refused_in_one_line(regression_run, tmp_path, c
     assert captured.out == ""
     error = captured.err.strip()
     assert "\n" not in error and "--proba gives class probabilities" in error
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_predict_reads_a_saved_estimator(tmp_path, capsys):
+    """A fitted estimator's .save file predicts its own labels and probabilities,
+    as the estimator does; a regressor's its values."""
+    X, y = ffnn.datasets.make_moons(60, seed=0)
+    labels = np.where(y == 1, "upper", "lower")
+    classifier = ffnn.FeedforwardClassifier((8,), max_iter=30, random_state=0)
+    classifier.fit(X, labels).save(tmp_path / "classifier.npz")
+    regressor = ffnn.FeedforwardRegressor(hidden_layer_sizes=(8,), max_iter=30)
+    regressor.set_params(random_state=0).fit(X, X[:, 0] * 2.0)
+    regressor.save(tmp_path / "regressor.npz")
+    write_csv(tmp_path / "input.csv", X[:7])
+    for name in ("classifier", "regressor"):
+        output = tmp_path / f"{name}.csv"
+        args = ["predict", str(tmp_path / f"{name}.npz"), str(tmp_path / "input.csv")]
+        proba = ["--proba"] if name == "classifier" else []
+        assert main([*args, *proba, "-o", str(output)]) == 0
+        rows = [row.split(",") for row in output.read_text().strip().splitlines()]
+        if name == "classifier":
+            assert rows[0] == ["prediction", "p_lower", "p_upper"]
+            assert [row[0] for row in rows[1:]] == list(classifier.predict(X[:7]))
+            probabilities = np.array([[float(v) for v in row[1:]] for row in rows[1:]])
+            np.testing.assert_allclose(
+                probabilities, classifier.predict_proba(X[:7]), atol=1e-6
+            )
+        else:
+            assert rows[0] == ["prediction"]
+            values = np.array([float(row[0]) for row in rows[1:]])
+            np.testing.assert_allclose(values, regressor.predict(X[:7]), rtol=1e-8)
+    capsys.readouterr()

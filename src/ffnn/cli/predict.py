@@ -5,8 +5,10 @@ regressor's predicted values, one column per output."""
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -26,7 +28,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
             "or for a regression model its predicted values (a column per output)."
         ),
     )
-    predict.add_argument("model", type=Path, help="model file written by ffnn train")
+    predict.add_argument(
+        "model",
+        type=Path,
+        help="model file written by ffnn train (or an estimator's .save)",
+    )
     predict.add_argument("input", type=Path, metavar="INPUT.csv", help="samples")
     predict.add_argument(
         "--output",
@@ -73,8 +79,19 @@ def read_csv(path: Path, n_features: int) -> np.ndarray:
     return np.array(rows)
 
 
+def network_of(model: Any) -> Network:
+    """The network a model file holds: a Network as it is, or a fitted
+    estimator's network predicting the estimator's own labels."""
+    if isinstance(model, Network):
+        return model
+    net = copy.copy(model.network_)  # shares the weights; its own classes
+    if hasattr(model, "classes_"):
+        net.classes = np.asarray(model.classes_)
+    return net
+
+
 def _predict(args: argparse.Namespace, console: Console) -> int:
-    net: Network = load(args.model)
+    net = network_of(load(args.model))
     if args.proba and not net.is_classifier:
         raise ValueError("--proba gives class probabilities; the model is a regressor")
     X = read_csv(args.input, net.n_inputs)

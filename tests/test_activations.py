@@ -194,3 +194,21 @@ def test_identity_passes_values_and_gradients_through():
 def test_repr_names_the_class(name):
     layer = get_activation(name)
     assert repr(layer).startswith(type(layer).__name__ + "(")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_of_the_largest_floats_is_exact_and_silent(dtype):
+    top = float(np.finfo(dtype).max)
+    Z = np.array([[-top, -np.inf, top, np.inf]], dtype=dtype)
+    with np.errstate(all="raise"):
+        A = Sigmoid().forward(Z)
+    assert A.dtype == dtype
+    assert np.array_equal(A, [[0.0, 0.0, 1.0, 1.0]])
+
+
+@pytest.mark.parametrize(
+    ("slope", "error"), [("0.1", TypeError), (None, TypeError), (np.nan, ValueError)]
+)
+def test_leaky_relu_names_a_bad_slope(slope, error):
+    with pytest.raises(error, match="negative_slope must be"):
+        LeakyReLU(negative_slope=slope)

@@ -57,6 +57,10 @@ def test_a_value_outside_the_choices_fails_naming_the_setting(name):
         ({"hidden": (3, 0)}, ValueError, "hidden layer size"),
         ({"hidden": "3"}, TypeError, "hidden"),
         ({"seed": -1}, ValueError, "seed"),
+        ({"decay": 1e6}, ValueError, r"decay must be in \(0, 1\]"),
+        ({"decay": 0.0}, ValueError, "decay"),
+        ({"power_t": 1e6}, ValueError, r"power_t must be in \[0, 10\]"),
+        ({"power_t": -0.5}, ValueError, "power_t"),
     ],
 )
 def test_bad_values_fail_naming_the_setting(values, error, message):
@@ -151,3 +155,16 @@ def test_the_friedman1_preset_trains_a_small_adam_regressor():
     sources = config.sources()
     assert sources["epochs"] == "given" and sources["samples"] == "preset"
     assert "output" not in config.to_dict()  # derived from the data set
+
+
+def test_every_decay_in_range_makes_a_schedule_that_stays_finite():
+    """decay ≤ 1 and power_t ≤ MAX_POWER_T keep η finite at any epoch a run can
+    reach (1e6 as a decay overflowed at epoch 52)."""
+    for schedule, values in [
+        ("exponential", {"decay": 1.0}),
+        ("step", {"decay": 1.0, "decay_every": 1}),
+        ("invscaling", {"power_t": 10.0}),
+    ]:
+        config = TrainConfig(schedule=schedule, **values)
+        eta = config.make_optimizer(samples_per_epoch=60_000).schedule
+        assert all(np.isfinite(eta(epoch)) for epoch in (0, 1, 10**6, 10**9))

@@ -123,6 +123,8 @@ def test_dense_output_size_checks_inputs():
         ((2, -1), ValueError, "n_out"),
         ((2.5, 2), TypeError, "n_in must be an integer"),
         ((2, 2, "orthogonal"), ValueError, "unknown initializer 'orthogonal'"),
+        ((2, 2, "zeros", 5), TypeError, "rng must be a numpy.random.Generator"),
+        ((2, 2, None), TypeError, "initializer must be given by name"),
     ],
 )
 def test_dense_rejects_bad_arguments(args, error, match):

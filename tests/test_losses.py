@@ -7,9 +7,11 @@ from sklearn.metrics import log_loss, mean_squared_error
 
 from ffnn.losses import (
     OUTPUTS,
+    NonFiniteOutputError,
     OutputLoss,
     SoftmaxCrossEntropy,
     SquaredError,
+    check_finite_outputs,
     check_reduction,
     cross_entropy,
     get_output,
@@ -381,3 +383,42 @@ def test_outputs_are_registered_by_sklearns_out_activation_name():
 def test_softmax_predict_is_the_softmax():
     Z, _ = _logits(36)
     np.testing.assert_allclose(SoftmaxCrossEntropy.predict(Z), softmax(Z), rtol=0)
+
+
+# ---------------------------------------------------------- extreme logits
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_of_logits_a_whole_float_range_apart_is_exact_and_silent(dtype):
+    """``Z − max`` rounds to −inf for logits ±0.9 × the largest float apart:
+    exp gives the limit 0, and no overflow warning is raised."""
+    top = 0.9 * float(np.finfo(dtype).max)
+    Z = np.array([[top, -top, 0.0], [-top, -top, -top]], dtype=dtype)
+    with np.errstate(all="raise", under="ignore"):
+        P = softmax(Z)
+        log_P = log_softmax(Z)
+    assert P.dtype == dtype
+    assert np.array_equal(P[0], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(P[1], 1 / 3, rtol=1e-6)
+    assert log_P[0, 0] == 0.0 and log_P[0, 1] == -np.inf
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_check_finite_outputs_names_the_rows_that_overflowed(dtype):
+    Z = np.array([[0.0, 1.0], [np.inf, 0.0], [2.0, 3.0], [np.nan, 1.0]], dtype=dtype)
+    X = np.array([[1.0], [7e30], [1.0], [-3e30]], dtype=dtype)
+    assert check_finite_outputs(Z[[0, 2]], X[[0, 2]]) is not None
+    with pytest.raises(
+        NonFiniteOutputError,
+        match=rf"in {np.dtype(dtype).name} for 2 of 4 input row\(s\): rows \[1, 3\], "
+        r"whose largest \|x\| is 7e\+30",
+    ) as info:
+        check_finite_outputs(Z, X)
+    assert info.value.rows == (1, 3)
+
+
+def test_non_finite_output_error_is_both_kinds_and_pickles():
+    import pickle
+
+    error = NonFiniteOutputError("overflowed", (4, 9))
+    assert isinstance(error, FloatingPointError) and isinstance(error, ValueError)
+    again = pickle.loads(pickle.dumps(error))  # joblib sends errors between workers
+    assert str(again) == "overflowed" and again.rows == (4, 9)

@@ -1,6 +1,7 @@
 """Tests of ffnn.network: construction, live parameters, forward/backward, labels,
 prediction and description, for classifiers and regressors."""
 
+import warnings
 from itertools import pairwise
 
 import numpy as np
@@ -9,8 +10,8 @@ import pytest
 import ffnn
 from ffnn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from ffnn.layers import Dense, Dropout
-from ffnn.losses import SoftmaxCrossEntropy, SquaredError
-from ffnn.network import r2_score
+from ffnn.losses import NonFiniteOutputError, SoftmaxCrossEntropy, SquaredError
+from ffnn.metrics import r2_score
 
 # results depend on BLAS rounding: .ci/run repeats them with other kernels
 pytestmark = pytest.mark.numerics
@@ -38,6 +39,14 @@ def test_mlp_shapes(sizes):
     assert net.parameter_names() == [
         f"{name}{i}" for i in range(1, len(sizes)) for name in ("W", "b")
     ]
+
+
+def test_mlp_takes_sizes_as_any_sequence_and_layers_as_any_iterable():
+    expected = ffnn.Network.mlp([2, 3, 2], seed=0).flat_parameters
+    for sizes in ((2, 3, 2), np.array([2, 3, 2])):
+        assert np.array_equal(ffnn.Network.mlp(sizes, seed=0).flat_parameters, expected)
+    net = ffnn.Network(layer for layer in [Dense(2, 3), Tanh(), Dense(3, 2)])
+    assert len(net.layers) == 3
 
 
 def test_mlp_layer_sequence():
@@ -135,8 +144,15 @@ def test_network_rejects_bad_layer_lists(layers, error, match):
     ("kwargs", "error", "match"),
     [
         ({"sizes": [2]}, ValueError, "at least input and output"),
-        ({"sizes": [2, 0, 2]}, ValueError, "layer size must be >= 1"),
-        ({"sizes": [2, 2.5, 2]}, TypeError, "layer size must be an integer"),
+        ({"sizes": [2, 0, 2]}, ValueError, r"layer size sizes\[1\] must be >= 1"),
+        ({"sizes": [2, 2.5, 2]}, TypeError, r"sizes\[1\] must be an integer"),
+        ({"sizes": 5}, TypeError, "sizes must be a list of layer sizes"),
+        ({"sizes": "232"}, TypeError, "sizes must be a list of layer sizes"),
+        ({"sizes": [2, 2], "activation": "swish"}, ValueError, "unknown activation"),
+        ({"sizes": [2, 2], "dropout": 1.5}, ValueError, "dropout must be in"),
+        ({"sizes": [2, 3, 1]}, ValueError, "softmax output needs at least 2 units"),
+        ({"sizes": [2, 3, 2], "seed": "abc"}, TypeError, "seed must be an int"),
+        ({"sizes": [2, 3, 2], "seed": -1}, ValueError, "seed must be an int >= 0"),
         (
             {"sizes": [2, 3, 3, 2], "activation": ["tanh"]},
             ValueError,
@@ -201,6 +217,20 @@ def test_weights_setter_rejects_a_transposed_matrix():
     net = ffnn.Network.mlp([2, 3, 2], seed=0)
     with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(2, 3\)"):
         net.weights = [net.weights[0].T, net.weights[1]]
+
+
+def test_weights_setter_refuses_non_finite_values_and_changes_nothing():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0)
+    original = net.get_parameters()
+    bad = [p.copy() for p in original]
+    bad[3][1] = np.nan  # the last array: the others would have been copied first
+    with pytest.raises(ValueError, match=r"parameters\[3\] contains NaN or infinite"):
+        net.set_parameters(bad)
+    with pytest.raises(TypeError, match=r"weights\[0\] must hold numbers"):
+        net.weights = [np.full((2, 3), "a"), net.weights[1]]
+    assert all(
+        np.array_equal(a, b) for a, b in zip(original, net.parameters(), strict=True)
+    )
 
 
 def test_get_and_set_parameters_round_trip():
@@ -335,6 +365,84 @@ def test_prediction_validates_input(method):
         getattr(net, method)(np.ones((4, 3)))
     with pytest.raises(ValueError, match="NaN"):
         getattr(net, method)(np.array([[0.0, np.nan]]))
+
+
+# ------------------------------------------------------- non-finite outputs
+def _overflowing_network(dtype):
+    """``Z = X W``: with both inputs at 60 % of the dtype's largest float, the
+    first logit is their sum (overflows to inf), the second their difference
+    (0), so a row of huge inputs gives ``Z = [inf, 0]`` and softmax NaN."""
+    net = ffnn.Network([Dense(2, 2, dtype=dtype)])
+    net.weights = [np.array([[1.0, 1.0], [1.0, -1.0]])]
+    net.biases = [np.zeros(2)]
+    big = 0.6 * float(np.finfo(dtype).max)
+    X = np.array([[0.5, -0.5], [big, big], [1.0, 2.0], [big, -big]], dtype=dtype)
+    return net, X
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("method", ["predict_proba", "predict", "loss", "score"])
+def test_outputs_that_overflow_are_an_error_naming_the_rows(dtype, method):
+    net, X = _overflowing_network(dtype)
+    args = (X, np.zeros(4, dtype=int)) if method in ("loss", "score") else (X,)
+    with pytest.raises(NonFiniteOutputError, match=r"4 input row\(s\): rows \[1, 3\]"):
+        getattr(net, method)(*args)
+    try:
+        getattr(net, method)(*args)
+    except NonFiniteOutputError as error:
+        assert error.rows == (1, 3)
+        assert isinstance(error, FloatingPointError)
+        assert isinstance(error, ValueError)  # bad input, for `except ValueError`
+        assert dtype in str(error)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_a_regressors_overflowing_outputs_are_an_error(dtype):
+    net = ffnn.Network([Dense(1, 1, dtype=dtype)], output="identity")
+    net.weights = [np.array([[4.0]])]
+    X = np.array([[1.0], [0.5 * float(np.finfo(dtype).max)]], dtype=dtype)
+    with pytest.raises(NonFiniteOutputError, match=r"rows \[1\]"):
+        net.predict(X)
+    with pytest.raises(NonFiniteOutputError, match=r"rows \[1\]"):
+        net.r2(X, [1.0, 2.0])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_huge_finite_outputs_give_finite_probabilities(dtype):
+    """Logits far apart (±0.4 × the largest float) are finite: the probabilities
+    are the exact limits, 1 and 0, with no warning."""
+    net = ffnn.Network([Dense(2, 2, dtype=dtype)])
+    net.weights = [np.array([[1.0, -1.0], [0.0, 0.0]])]
+    big = 0.4 * float(np.finfo(dtype).max)
+    X = np.array([[big, 0.0], [-big, 0.0], [0.0, 0.0]], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        P = net.predict_proba(X)
+        assert list(net.predict(X)) == [0, 1, 0]
+    assert P.dtype == np.dtype(dtype)
+    assert np.array_equal(P, np.array([[1, 0], [0, 1], [0.5, 0.5]], dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_saturating_activations_keep_inputs_of_the_largest_float_finite(
+    dtype, activation
+):
+    net = ffnn.Network.mlp([2, 4, 3], activation=activation, seed=0, dtype=dtype)
+    top = float(np.finfo(dtype).max)
+    X = np.array([[top, -top], [top, top], [-top, 0.0]], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        P = net.predict_proba(X)
+    assert np.isfinite(P).all()
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_float64_inputs_beyond_a_float32_networks_range_are_refused_by_name():
+    net = ffnn.Network.mlp([2, 3, 2], seed=0, dtype="float32")
+    X = np.array([[0.0, 1.0], [1e300, 0.0]])
+    with pytest.raises(ValueError, match=r"1 value\(s\) beyond float32's range"):
+        net.predict_proba(X)
 
 
 # ---------------------------------------------------------------- description

@@ -82,6 +82,21 @@ def test_defaults():
         (lambda: StepDecay(0.1, every=2.5), TypeError, "every must be an integer"),
         (lambda: ExponentialDecay(0.1, rate=-0.5), ValueError, "rate"),
         (lambda: ExponentialDecay(-0.1), ValueError, "learning_rate"),
+        (lambda: StepDecay(0.1, drop=2.0), ValueError, r"drop must be in \(0, 1\]"),
+        (lambda: StepDecay(0.1, drop="0.5"), TypeError, "drop must be a number"),
+        (lambda: StepDecay(0.1, every=None), TypeError, "every must be an integer"),
+        (
+            lambda: ExponentialDecay(0.1, rate=1e6),
+            ValueError,
+            r"rate must be in \(0, 1",
+        ),
+        (lambda: ExponentialDecay(0.1, rate=True), TypeError, "rate must be a number"),
+        (lambda: InverseScaling(0.1, power_t=-1), ValueError, "power_t must be"),
+        (lambda: InverseScaling(0.1, power_t=np.inf), ValueError, "power_t must be"),
+        (lambda: InverseScaling(0.1, samples_per_epoch=0), ValueError, "samples_per"),
+        (lambda: InverseScaling(0.1, samples_seen=-1), ValueError, "samples_seen"),
+        (lambda: InverseScaling(0.1, samples_seen=1.5), TypeError, "samples_seen"),
+        (lambda: SGD(lambda epoch: 0.1), TypeError, "number or an ffnn Schedule"),
     ],
 )
 def test_bad_settings_are_rejected(make, error, match):
@@ -198,3 +213,25 @@ def test_inverse_scaling_follows_scikit_learn():
     assert resumed(0) == schedule(2) and resumed(1) == schedule(3)
     with pytest.raises(ValueError, match="samples_per_epoch"):
         InverseScaling(0.1, samples_per_epoch=0)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [Constant(0.1), StepDecay(0.1), ExponentialDecay(0.1), InverseScaling(0.1)],
+)
+@pytest.mark.parametrize(
+    ("epoch", "error", "match"),
+    [(-1, ValueError, "epoch must be >= 0"), (1.5, TypeError, "epoch must be an int")],
+)
+def test_a_schedule_is_called_with_an_epoch_index(schedule, epoch, error, match):
+    with pytest.raises(error, match=match):
+        schedule(epoch)
+
+
+def test_decays_never_grow_or_overflow():
+    """Factors in (0, 1] keep every rate in [0, η₀]; an inverse scaling whose
+    denominator passes float's range gives 0 instead of an OverflowError."""
+    for schedule in (StepDecay(1.0, drop=1.0, every=1), ExponentialDecay(1.0, 1.0)):
+        assert schedule(10_000) == 1.0
+    assert ExponentialDecay(1.0, rate=0.5)(100_000) == 0.0
+    assert InverseScaling(1.0, power_t=400.0, samples_per_epoch=10**6)(1000) == 0.0

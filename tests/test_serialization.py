@@ -1,8 +1,10 @@
 """Tests of ffnn.serialization: exact round trips, and clean failures on every kind of
 bad file."""
 
+import io
 import json
 import os
+import re
 import stat
 import zipfile
 
@@ -11,7 +13,16 @@ import pytest
 
 import ffnn
 from ffnn.layers import Dense, Dropout
-from ffnn.serialization import FORMAT, METADATA_KEY, VERSION, load, save
+from ffnn.serialization import (
+    FORMAT,
+    MAX_JSON_DEPTH,
+    MAX_METADATA_CHARS,
+    MAX_PARAMETERS,
+    METADATA_KEY,
+    VERSION,
+    load,
+    save,
+)
 
 
 def _trained(sizes=(2, 6, 2), seed=0, labels=None, **mlp_options):
@@ -378,3 +389,180 @@ def test_an_unknown_output_is_refused(tmp_path):
     path = _write_npz(tmp_path / "m.npz", **_arrays(net, metadata))
     with pytest.raises(ValueError, match=r"not a valid ffnn model file.*'sigmoid'"):
         load(path)
+
+
+# ------------------------------------------------------------- bounded loading
+def _members(path):
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _rezip(path, members, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.asanyarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def test_a_compressed_file_loads(tmp_path):
+    net, X = _trained(seed=40)
+    arrays = {**_arrays(net), "classes": net.classes}
+    with open(tmp_path / "m.npz", "wb") as file:
+        np.savez_compressed(file, **arrays)
+    _assert_same_network(net, load(tmp_path / "m.npz"), X)
+
+
+def test_big_endian_and_fortran_order_arrays_load(tmp_path):
+    net, X = _trained(seed=41)
+    arrays = {**_arrays(net), "classes": net.classes}
+    arrays["W1"] = np.asfortranarray(net.weights[0])  # written in column order
+    arrays["W2"] = net.weights[1].astype(">f8")
+    _assert_same_network(net, load(_write_npz(tmp_path / "m.npz", **arrays)), X)
+
+
+@pytest.mark.parametrize(
+    "dtype", ["float32", "float16", "longdouble", "int64", "bool", "complex64"]
+)
+def test_weights_must_be_in_the_models_dtype(tmp_path, dtype):
+    # the data is then exactly as large as the network built from it
+    net, _ = _trained(seed=42)
+    arrays = _arrays(net)
+    arrays["W2"] = net.weights[1].astype(dtype)
+    with pytest.raises(ValueError, match=r"W2 holds .* values, not real numbers in"):
+        load(_write_npz(tmp_path / "m.npz", **arrays))
+
+
+def test_structured_weights_are_refused(tmp_path):
+    net, _ = _trained(seed=43)
+    arrays = _arrays(net)
+    arrays["W1"] = np.zeros((2, 6), dtype=[("w", "<f8")])
+    with pytest.raises(ValueError, match=r"W1 has a header np\.save does not write"):
+        load(_write_npz(tmp_path / "m.npz", **arrays))
+
+
+def test_class_labels_of_another_dtype_are_refused(tmp_path):
+    net, _ = _trained(seed=44)
+    arrays = {**_arrays(net), "classes": np.array([0.5, 1.5])}
+    with pytest.raises(ValueError, match=r"classes holds float64 values, not labels"):
+        load(_write_npz(tmp_path / "m.npz", **arrays))
+
+
+def test_members_it_does_not_need_are_never_read(tmp_path):
+    # a member with a broken CRC and one that is no .npy file at all
+    net, X = _trained(seed=45)
+    members = {**_members(save(net, tmp_path / "m.npz")), "notes.txt": b"hello"}
+    members["W9.npy"] = _npy(np.zeros(1000))
+    path = _rezip(tmp_path / "extra.npz", members)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("W9.npy")
+    data[info.header_offset + 30 + len("W9.npy") + 500] ^= 0xFF  # in its data
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as archive, pytest.raises(zipfile.BadZipFile):
+        archive.read("W9.npy")
+    _assert_same_network(net, load(path), X)
+
+
+def test_members_compressed_otherwise_than_deflate_are_refused(tmp_path):
+    net, _ = _trained(seed=46)
+    members = _members(save(net, tmp_path / "m.npz"))
+    path = _rezip(tmp_path / "bz.npz", members, zipfile.ZIP_BZIP2)
+    with pytest.raises(ValueError, match="compressed with zip method 12"):
+        load(path)
+
+
+def _dense_file(path, layers, **arrays):
+    """A model file of Dense layers ``(n_in, n_out)`` holding ``arrays``."""
+    metadata = {
+        "format": FORMAT,
+        "version": VERSION,
+        "dtype": "float64",
+        "layers": [{"kind": "dense", "n_in": i, "n_out": o} for i, o in layers],
+    }
+    return _write_npz(path, **{METADATA_KEY: np.array(json.dumps(metadata))}, **arrays)
+
+
+def test_missing_arrays_are_listed_briefly(tmp_path):
+    path = _dense_file(tmp_path / "m.npz", [(2, 2)] * 20)
+    with pytest.raises(
+        ValueError, match=r"missing parameter arrays \['W1', .*'b4', '…'\]"
+    ):
+        load(path)
+
+
+@pytest.mark.parametrize(("n_in", "allowed"), [(9999, True), (10000, False)])
+def test_the_parameter_limit(tmp_path, n_in, allowed):
+    # (n_in + 1) * n_out weights and biases: 10**8 exactly, or 10,000 more
+    assert MAX_PARAMETERS == 10**8
+    path = _dense_file(
+        tmp_path / "m.npz", [(n_in, 10_000)], W1=np.zeros((2, 2)), b1=np.zeros(2)
+    )
+    reason = "W1 has shape (2, 2)" if allowed else "brings the parameters to 100010000"
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        load(path)
+
+
+def _nested(depth):
+    value = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def test_the_nesting_limit(tmp_path):
+    net, X = _trained(seed=47)
+    # the top-level object is one level: MAX_JSON_DEPTH in all is fine
+    path = save(net, tmp_path / "m.npz", {"deep": _nested(MAX_JSON_DEPTH - 1)})
+    _assert_same_network(net, load(path), X)
+    with pytest.raises(ValueError, match=f"nests {MAX_JSON_DEPTH + 1} deep"):
+        save(net, tmp_path / "deeper.npz", {"deep": _nested(MAX_JSON_DEPTH)})
+    arrays = _arrays(net, {**_metadata(net), "deep": _nested(MAX_JSON_DEPTH)})
+    with pytest.raises(ValueError, match=f"nests {MAX_JSON_DEPTH + 1} deep"):
+        load(_write_npz(tmp_path / "written.npz", **arrays))
+
+
+def test_brackets_inside_strings_are_not_nesting(tmp_path):
+    net, X = _trained(seed=48)
+    note = '[{"\\"[[' * 100  # and escaped quotes do not end a string
+    path = save(net, tmp_path / "m.npz", {"note": note})
+    _assert_same_network(net, load(path), X)
+
+
+def test_the_metadata_length_limit(tmp_path):
+    net, _ = _trained(seed=49)
+    long_note = {"note": "x" * MAX_METADATA_CHARS}
+    with pytest.raises(ValueError, match="more than the 4194304 a model file may hold"):
+        save(net, tmp_path / "m.npz", long_note)
+    assert not (tmp_path / "m.npz").exists()
+    arrays = _arrays(net, {**_metadata(net), **long_note})
+    # 4 bytes a character, as NumPy stores a str
+    with pytest.raises(ValueError, match="more than the 16777216 it may hold"):
+        load(_write_npz(tmp_path / "written.npz", **arrays))
+
+
+def test_save_refuses_non_finite_weights(tmp_path):
+    net, _ = _trained(seed=50)
+    net.biases[1][0] = np.nan
+    with pytest.raises(ValueError, match="b2 holds NaN or infinite values"):
+        save(net, tmp_path / "m.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_flushes_the_file_to_disk_before_the_rename(tmp_path, monkeypatch):
+    calls = []
+    fsync, replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync") or fsync(fd))
+    monkeypatch.setattr(
+        os, "replace", lambda *a: calls.append("replace") or replace(*a)
+    )
+    net, X = _trained(seed=51)
+    save(net, tmp_path / "m.npz")
+    # the file's data, then the rename, then the folder entry
+    assert calls == ["fsync", "replace", "fsync"]
+    _assert_same_network(net, load(tmp_path / "m.npz"), X)

@@ -9,6 +9,9 @@ import pytest
 
 from ffnn.config import SETTINGS
 from ffnn.settings import (
+    MAX_POWER_T,
+    check_decay,
+    check_power_t,
     parse_batch_size,
     parse_hidden,
     setting,
@@ -65,3 +68,20 @@ def test_values_read_as_written():
         "0.123456789",
         "3",
     ]
+
+
+def test_a_decay_is_a_factor_in_0_1():
+    assert check_decay(0.75, "decay") == 0.75 and check_decay(1, "decay") == 1.0
+    for bad in (0.0, 1.0001, 1e6, float("inf")):
+        with pytest.raises(ValueError, match="decay"):
+            check_decay(bad, "decay")
+    with pytest.raises(TypeError, match="decay"):
+        check_decay("0.5", "decay")
+
+
+def test_power_t_is_bounded_where_the_schedule_stays_finite():
+    assert check_power_t(0, "power_t") == 0.0
+    assert check_power_t(MAX_POWER_T, "power_t") == MAX_POWER_T
+    assert (1e30) ** MAX_POWER_T < float("inf")  # t up to 1e30 samples
+    with pytest.raises(ValueError, match=r"power_t must be in \[0, 10\]"):
+        check_power_t(MAX_POWER_T * 1.01, "power_t")

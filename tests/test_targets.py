@@ -165,3 +165,19 @@ def test_combined_weights_are_checked_after_multiplying():
         combined_sample_weight([0, 1, 1, 0], {1: 0.0}, y, 4, np.float64)
     with pytest.raises(ValueError, match=r"sample_weight must have shape \(4,\)"):
         combined_sample_weight([1, 1, 1], "balanced", y, 4, np.float64)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: check_values([[1.0], [2.0, 3.0]], 2, 1, np.float64), "y is ragged"),
+        (lambda: check_values(None, 2, 1, np.float64), "got None"),
+        (
+            lambda: check_sample_weight([[1.0], [2.0, 3.0]], 2),
+            "sample_weight is ragged",
+        ),
+    ],
+)
+def test_ragged_or_missing_targets_and_weights_are_named(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()

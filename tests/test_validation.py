@@ -6,10 +6,13 @@ import pytest
 
 import ffnn
 from ffnn._validation import (
+    as_array,
+    check_bool,
     check_dtype,
     check_fraction,
     check_int,
     check_positive,
+    check_seed,
     check_X,
     check_y,
     lookup,
@@ -72,8 +75,12 @@ def test_check_fraction():
     assert check_fraction(0.999, "rate") == 0.999
     with pytest.raises(ValueError, match=r"rate must be in \[0, 1\), got 1.0"):
         check_fraction(1, "rate")
-    with pytest.raises(ValueError, match="rate must be a finite number >= 0"):
-        check_fraction(-0.1, "rate")
+    for bad in (-0.1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"rate must be in \[0, 1\), got"):
+            check_fraction(bad, "rate")
+    for bad in (True, "0.5", None):
+        with pytest.raises(TypeError, match="rate must be a number"):
+            check_fraction(bad, "rate")
 
 
 def test_check_int():
@@ -116,6 +123,13 @@ def test_check_X_leaves_the_callers_array_alone():
         (np.ones((0, 2)), "X has no samples"),
         (np.array([[1.0, np.nan]]), "X contains 1 NaN or infinite value"),
         (np.array([[np.inf, -np.inf]]), "X contains 2 NaN or infinite value"),
+        (
+            np.array([[0.0, 1.0], [np.nan, 0.0]]),
+            r"NaN or infinite value\(s\) in rows \[1\]",
+        ),
+        ([[1.0, 2.0], [3.0]], "X is ragged: row 0 has 2 values but row 1 has 1"),
+        ([[1.0, 2.0], 3.0], "X is ragged: it mixes numbers and sequences"),
+        ([[[1.0], [2.0]], [[3.0], [4.0, 5.0]]], "X is ragged: its rows hold entries"),
     ],
 )
 def test_check_X_value_errors(X, match):
@@ -129,6 +143,7 @@ def test_check_X_value_errors(X, match):
         (np.array([["a", "b"]]), "X must hold numbers, got an array of dtype <U1"),
         (np.array([[1, None]], dtype=object), "X must hold numbers"),
         (np.array([[1 + 2j, 0]]), "X must hold real numbers"),
+        (None, r"X must be an array of shape \(n_samples, n_features\), got None"),
     ],
 )
 def test_check_X_type_errors(X, match):
@@ -246,3 +261,74 @@ def test_unknown_optimizer_name_lists_valid_names():
         match="unknown optimizer 'sgdm'; valid names are: adam, rmsprop, sgd",
     ):
         get_optimizer("sgdm")
+
+
+def test_check_X_refuses_a_sparse_matrix_by_name():
+    import scipy.sparse
+
+    with pytest.raises(TypeError, match=r"X is a sparse matrix .*X.toarray\(\)"):
+        check_X(scipy.sparse.csr_matrix(np.eye(2)))
+
+
+def test_check_X_names_values_beyond_float32s_range():
+    X = np.array([[1.0, 2.0], [3e38, 4e38], [-1e300, 0.0]])
+    with pytest.raises(
+        ValueError, match=r"2 value\(s\) beyond float32's range .* in rows \[1, 2\]"
+    ):
+        check_X(X, dtype=np.float32)
+    assert check_X(X[:1], dtype=np.float32).dtype == np.float32
+
+
+@pytest.mark.parametrize("y", [[[0], [1, 1]], [0, [1]]])
+def test_check_y_names_ragged_labels(y):
+    with pytest.raises(ValueError, match="y is ragged"):
+        check_y(y, 2)
+
+
+def test_check_y_names_none():
+    with pytest.raises(TypeError, match="y must be an array of class labels"):
+        check_y(None, 2)
+
+
+def test_as_array_passes_other_errors_through():
+    class Broken:
+        def __array__(self, dtype=None, copy=None):
+            raise ValueError("broken on purpose")
+
+    with pytest.raises(ValueError, match="broken on purpose"):
+        as_array(Broken(), "X")
+
+
+@pytest.mark.parametrize("seed", [None, 0, 7, np.int64(3), 2**40])
+def test_check_seed_accepts_none_and_non_negative_ints(seed):
+    assert check_seed(seed) == seed
+
+
+@pytest.mark.parametrize(
+    ("seed", "error", "match"),
+    [
+        ("abc", TypeError, "seed must be an int >= 0 or None, got 'abc'"),
+        (1.5, TypeError, "seed must be an int"),
+        (True, TypeError, "seed must be an int"),
+        (np.random.default_rng(0), TypeError, "seed must be an int"),
+        (-1, ValueError, "seed must be an int >= 0, got -1"),
+    ],
+)
+def test_check_seed_names_a_bad_seed(seed, error, match):
+    with pytest.raises(error, match=match):
+        check_seed(seed)
+
+
+def test_check_seed_maximum():
+    assert check_seed(2**32 - 1, maximum=2**32 - 1) == 2**32 - 1
+    with pytest.raises(
+        ValueError, match=r"random_state must be an int in \[0, 4294967295\]"
+    ):
+        check_seed(2**32, "random_state", maximum=2**32 - 1)
+
+
+def test_check_bool():
+    assert check_bool(np.bool_(True), "shuffle") is True
+    for bad in (1, "yes", None):
+        with pytest.raises(TypeError, match="shuffle must be True or False"):
+            check_bool(bad, "shuffle")

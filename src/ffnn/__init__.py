@@ -14,6 +14,7 @@ from ffnn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from ffnn.gradcheck import GradcheckResult, gradcheck
 from ffnn.layers import Dense, Dropout, Layer
 from ffnn.lbfgs import LBFGSHistory, train_lbfgs
+from ffnn.losses import NonFiniteOutputError
 from ffnn.lr_range_test import LRFinderResult, find_learning_rate
 from ffnn.network import Network
 from ffnn.optimizers import SGD, Adam, Optimizer, RMSProp
@@ -64,6 +65,7 @@ __all__ = [
     "Layer",
     "LeakyReLU",
     "Network",
+    "NonFiniteOutputError",
     "Optimizer",
     "RMSProp",
     "ReLU",

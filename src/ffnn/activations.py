@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ffnn._validation import lookup
+from ffnn._validation import check_fraction, lookup
 from ffnn.layers import Layer
 
 
@@ -86,7 +86,8 @@ class Tanh(Activation):
 
 class Sigmoid(Activation):
     """``A = 1 / (1 + e^{−Z})``, computed as ``(1 + tanh(Z/2)) / 2`` so that it never
-    overflows; ``σ'(Z) = A (1 − A)``."""
+    overflows (``e^{−Z}`` would for ``Z < −710``; ``tanh`` saturates at ±1 and
+    gives exactly 0 and 1 in the limits); ``σ'(Z) = A (1 − A)``."""
 
     kind = "sigmoid"
 
@@ -129,12 +130,7 @@ class LeakyReLU(Activation):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        slope = float(negative_slope)
-        if not 0.0 <= slope < 1.0:
-            raise ValueError(
-                f"negative_slope must be in [0, 1), got {negative_slope!r}"
-            )
-        self.negative_slope = slope
+        self.negative_slope = check_fraction(negative_slope, "negative_slope")
 
     def apply(self, Z, out):
         # max(Z, sZ) is Z for Z > 0 and sZ otherwise, since 0 <= s < 1

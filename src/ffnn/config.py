@@ -41,9 +41,12 @@ from ffnn.optimizers import OPTIMIZERS, SGD, Adam, Optimizer
 from ffnn.penalties import PENALTY_SCALES
 from ffnn.schedules import SCHEDULES, get_schedule
 from ffnn.settings import (
+    MAX_POWER_T,
     Setting,
+    check_decay,
     check_dtype_name,
     check_hidden,
+    check_power_t,
     parse_batch_size,
     parse_hidden,
     setting,
@@ -209,9 +212,9 @@ class TrainConfig:
     decay: float = setting(
         0.5,
         "factor of the step or exponential schedule (StepDecay's drop, "
-        "ExponentialDecay's rate)",
+        "ExponentialDecay's rate), in (0, 1]",
         group="training",
-        check=check_positive,
+        check=check_decay,
     )
     decay_every: int = setting(
         100,
@@ -221,9 +224,10 @@ class TrainConfig:
     )
     power_t: float = setting(
         0.5,
-        "exponent of the invscaling schedule, η₀ / (t + 1)^power_t after t samples",
+        "exponent of the invscaling schedule, η₀ / (t + 1)^power_t after t "
+        f"samples, in [0, {MAX_POWER_T:g}]",
         group="training",
-        check=partial(check_positive, allow_zero=True),
+        check=check_power_t,
     )
     epochs: int = setting(
         2000, "passes over the training data", group="training", check=check_int

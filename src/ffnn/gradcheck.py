@@ -82,20 +82,27 @@ def gradcheck(
     reduction, alpha, l1, sample_weight
         As in :func:`ffnn.train` (the full batch, so either ``penalty_scale``).
     epsilon : float
-        Step ε of the central difference. Use float64 networks: in float32 the
-        differences are dominated by rounding.
+        Step ε of the central difference, ``0 < ε < 1``. Use float64 networks:
+        in float32 the differences are dominated by rounding.
 
     Returns
     -------
     GradcheckResult
     """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be an ffnn Network, got {type(net).__name__}")
     reduction = check_reduction(reduction)
     alpha = check_positive(alpha, "alpha", allow_zero=True)
     l1 = check_positive(l1, "l1", allow_zero=True)
     epsilon = check_positive(epsilon, "epsilon")
+    if epsilon >= 1:
+        raise ValueError(
+            f"epsilon must be a small step in (0, 1), got {epsilon!r}: central "
+            "differences approximate the gradient only for small steps"
+        )
     classes = net.classes
-    try:
-        X, targets = check_targets_for(net, X, y)
+    try:  # any batch may be checked, one of a single class included
+        X, targets = check_targets_for(net, X, y, one_class=True)
     finally:
         net.classes = classes  # checking must not change the network
     weights = check_sample_weight(sample_weight, X.shape[0], net.dtype)

@@ -4,20 +4,41 @@ A network trained on labels ``y`` keeps ``classes`` (one label per output unit,
 sorted); training and evaluation work with the output index of each label.
 Integer labels in ``[0, k)`` map to the output of that index, so the notes'
 0/1 labels are their own indices.
+
+Training labels of one class only are refused (:func:`fit_classes`): a softmax
+network that never sees a second class learns to give that class probability 1
+whatever the input, and the loss falls to 0 as if it had learned something.
+Training that continues on a part of the data holding one class is fine once
+``net.classes`` is set (a first training on all classes sets it; so may the
+caller).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ffnn._validation import preview
 
-def fit_classes(y: np.ndarray, n_outputs: int) -> np.ndarray:
+
+def fit_classes(
+    y: np.ndarray, n_outputs: int, *, one_class: bool = False
+) -> np.ndarray:
     """The label of each of ``n_outputs`` output units, from training labels ``y``.
 
     Integer labels in ``[0, n_outputs)`` map to the output of that index;
     otherwise the ``n_outputs`` distinct labels map to outputs in sorted order.
+    A ``y`` holding one label only raises a ValueError unless ``one_class``
+    (:func:`ffnn.gradcheck` checks any batch, a single sample included).
     """
     labels = np.unique(y)
+    if len(labels) == 1 and n_outputs > 1 and not one_class:
+        label = labels.tolist()[0]
+        raise ValueError(
+            f"y has one class only ({label!r}) but a classifier must see at "
+            f"least 2 of its {n_outputs} classes to learn to tell them apart; to "
+            "train on one class deliberately (part of a larger data set), set "
+            "net.classes to every class label first"
+        )
     if (
         np.issubdtype(labels.dtype, np.integer)
         and labels.min() >= 0
@@ -49,9 +70,3 @@ def encode_labels(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
             f"{preview(np.unique(y[unknown]))}; known classes {preview(classes)}"
         )
     return index
-
-
-def preview(values: np.ndarray, limit: int = 8) -> str:
-    """'[a, b, c, …]': the first ``limit`` values, for error messages."""
-    items = [str(v) for v in values[:limit]]
-    return "[" + ", ".join(items) + (", …]" if len(values) > limit else "]")

@@ -129,6 +129,11 @@ class Dense(Layer):
         n_out = check_int(n_out, "n_out")
         dtype = check_dtype(dtype)
         initializer = get_initializer(init)
+        if rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(
+                f"rng must be a numpy.random.Generator (np.random.default_rng(seed)) "
+                f"or None, got {rng!r}"
+            )
         rng = np.random.default_rng() if rng is None else rng
         self.init = init
         self.block = np.zeros((n_in + 1, n_out), dtype=dtype)  # [W; b]

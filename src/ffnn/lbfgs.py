@@ -27,7 +27,7 @@ from ffnn.engines import check_engine, make_engine
 from ffnn.layers import Dropout
 from ffnn.network import Network
 from ffnn.penalties import weight_penalty
-from ffnn.targets import check_targets_for, combined_sample_weight
+from ffnn.targets import check_training_data
 from ffnn.training import History, TrainingDivergedError
 
 
@@ -106,14 +106,8 @@ def train_lbfgs(
     alpha = check_positive(alpha, "alpha", allow_zero=True)
     l1 = check_positive(l1, "l1", allow_zero=True)
     engine = check_engine(engine, net)
-    classes = net.classes
-    try:
-        X, targets = check_targets_for(net, X, y)
-        n = X.shape[0]
-        weights = combined_sample_weight(sample_weight, class_weight, y, n, net.dtype)
-    except (TypeError, ValueError):
-        net.classes = classes
-        raise
+    X, targets, weights = check_training_data(net, X, y, sample_weight, class_weight)
+    n = X.shape[0]
     passes = make_engine(
         engine, net, X, targets, n, False, "mean", alpha, l1, sample_weight=weights
     )

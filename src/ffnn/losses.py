@@ -23,6 +23,14 @@ the same ``delta`` as the softmax's.
 **Sample weights.** With a weight ``s_i`` per sample each loss is the weighted
 mean ``L0 = Σ_i s_i ℓ_i / Σ_i s_i`` and ``delta_i = s_i (ŷ_i − y_i)``, divided by
 ``Σ_i s_i`` for the mean: an integer weight ``k`` counts a sample ``k`` times.
+
+**Non-finite outputs.** Inputs of huge magnitude (say 1e308, or 1e38 in
+float32) can overflow ``Z = X W + b`` to ±inf, and ``inf − inf`` to NaN; a
+softmax of such logits is NaN. Predictions refuse them
+(:func:`check_finite_outputs` raises :class:`NonFiniteOutputError`, naming the
+rows) rather than clip: clipping turns an overflow into a confident answer that
+the arithmetic never computed. Finite logits of any size give finite
+probabilities that sum to 1.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from ffnn._validation import lookup
+from ffnn._validation import lookup, preview
 
 #: scale of the batch objective relative to the mean loss; "sum" is the notes'
 REDUCTIONS = {"mean": "mean", "sum": "sum"}
@@ -44,16 +52,57 @@ def check_reduction(reduction: str) -> str:
 
 def log_softmax(Z: np.ndarray) -> np.ndarray:
     """``log softmax(Z)`` row-wise, stable for any finite logits; shape (n, k)."""
-    shifted = Z - Z.max(axis=1, keepdims=True)
+    # Z − max ≤ 0 may round to −inf for logits ~1e308 apart: exp gives 0, the
+    # limit, so the overflow is not worth a warning
+    with np.errstate(over="ignore"):
+        shifted = Z - Z.max(axis=1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def softmax(Z: np.ndarray) -> np.ndarray:
-    """``ŷ_ij = exp(Z_ij − max_k Z_ik) / Σ_k exp(Z_ik − max_k Z_ik)``; shape (n, k)."""
-    shifted = Z - Z.max(axis=1, keepdims=True)
+    """``ŷ_ij = exp(Z_ij − max_k Z_ik) / Σ_k exp(Z_ik − max_k Z_ik)``; shape (n, k).
+
+    Every ``exp`` is of a number ≤ 0 and the largest is ``exp(0) = 1``, so any
+    finite logits give finite probabilities summing to 1 (within rounding).
+    """
+    with np.errstate(over="ignore"):  # Z − max rounding to −inf: see log_softmax
+        shifted = Z - Z.max(axis=1, keepdims=True)
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=1, keepdims=True)
     return shifted
+
+
+class NonFiniteOutputError(FloatingPointError, ValueError):
+    """The network's outputs ``Z_L`` overflowed to ±inf or NaN for some input
+    rows (``rows``, their indices), so no probability, label or value of theirs
+    can be trusted.
+
+    A FloatingPointError, since the arithmetic overflowed, and a ValueError,
+    since the inputs (or the weights) are out of range: code that refuses bad
+    input with ``except ValueError`` (the CLI, scikit-learn's tools) refuses
+    these too.
+    """
+
+    def __init__(self, message: str, rows: tuple[int, ...] = ()) -> None:
+        super().__init__(message)  # args stay (message,), so it pickles
+        self.rows = tuple(rows)
+
+
+def check_finite_outputs(Z: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Return the outputs ``Z`` (n, k) of the inputs ``X`` (n, d) if every entry
+    is finite; else raise :class:`NonFiniteOutputError` naming the rows."""
+    finite = np.isfinite(Z)
+    if finite.all():
+        return Z
+    rows = np.flatnonzero(~finite.all(axis=1))
+    largest = float(np.max(np.abs(X[rows]))) if X.size else 0.0
+    raise NonFiniteOutputError(
+        f"the network's outputs overflowed to inf or NaN in {Z.dtype.name} for "
+        f"{len(rows)} of {len(Z)} input row(s): rows {preview(rows.tolist())}, "
+        f"whose largest |x| is {largest:.3g}; scale the inputs (standardise each "
+        "feature) or check that the weights are finite",
+        tuple(rows.tolist()),
+    )
 
 
 class OutputLoss:

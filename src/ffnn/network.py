@@ -14,7 +14,7 @@ and :meth:`Network.backward` runs the layers in reverse from ``delta2 = ŷ − y
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from os import PathLike
 from typing import Any
@@ -22,17 +22,20 @@ from typing import Any
 import numpy as np
 
 from ffnn._validation import (
+    as_array,
     canonical_name,
     check_dtype,
     check_fraction,
     check_int,
+    check_seed,
     check_X,
     check_y,
 )
 from ffnn.activations import get_activation
 from ffnn.labels import encode_labels
 from ffnn.layers import Dense, Dropout, Layer
-from ffnn.losses import OutputLoss, get_output
+from ffnn.losses import OutputLoss, check_finite_outputs, get_output
+from ffnn.metrics import r2_score
 
 
 class Network:
@@ -48,8 +51,16 @@ class Network:
         :meth:`forward`.
     output : {'softmax', 'identity'}
         'softmax' (the notes'): ``ŷ = softmax(Z_L)`` with cross-entropy, a
-        classifier. 'identity': ``ŷ = Z_L`` with squared error
-        ``½ ‖ŷ − y‖²``, a regressor of ``n_outputs`` values.
+        classifier of at least 2 classes. 'identity': ``ŷ = Z_L`` with squared
+        error ``½ ‖ŷ − y‖²``, a regressor of ``n_outputs`` values.
+
+    Notes
+    -----
+    :meth:`predict`, :meth:`predict_proba`, :meth:`loss` and :meth:`score`
+    raise :class:`~ffnn.losses.NonFiniteOutputError` (a FloatingPointError and
+    a ValueError) naming the input rows whose outputs ``Z_L`` overflowed to
+    ±inf or NaN, rather than return NaN probabilities or a label picked by an
+    overflow. Finite outputs, however large, give finite probabilities.
 
     Attributes
     ----------
@@ -64,6 +75,10 @@ class Network:
         seed: int | None = None,
         output: str = "softmax",
     ) -> None:
+        if isinstance(layers, Layer) or not isinstance(layers, Iterable):
+            raise TypeError(
+                f"layers must be a list of ffnn Layers, got {type(layers).__name__}"
+            )
         layers = list(layers)
         if not layers:
             raise ValueError("a Network needs at least one layer")
@@ -83,9 +98,14 @@ class Network:
         self.layers = layers
         get_output(output)  # an unknown name fails here, naming the valid ones
         self.output = canonical_name(output)
+        if self.output == "softmax" and width < 2:
+            raise ValueError(
+                f"a softmax output needs at least 2 units, one per class; this "
+                f"network has {width} (for one real value use output='identity')"
+            )
         self._pack()
         self.classes: np.ndarray | None = None
-        self.rng = np.random.default_rng(seed)
+        self.rng = np.random.default_rng(check_seed(seed))
         self._n_outputs = width
 
     @classmethod
@@ -104,15 +124,15 @@ class Network:
         Parameters
         ----------
         sizes : sequence of int
-            Input features, hidden widths, outputs (classes, or values to
-            regress): ``[2, 3, 2]`` is the notes' network.
+            Input features, hidden widths, outputs (classes, at least 2, or
+            values to regress): ``[2, 3, 2]`` is the notes' network.
         activation : str or sequence of str
             One name for every hidden layer, or one per hidden layer.
         init : str
             Weight initialiser ('lecun_normal' = the notes' ``N(0, 1/√n_in)``).
         dropout : float or sequence of float
             Dropout rate after each hidden activation (0 = none).
-        seed : int, optional
+        seed : int >= 0, optional
             Seed for the initial weights and for dropout.
         dtype : str
             'float64' (default) or 'float32'.
@@ -120,18 +140,27 @@ class Network:
             Classify (softmax with cross-entropy) or regress (identity with
             squared error); see :class:`Network`.
         """
-        sizes = [check_int(size, "layer size") for size in sizes]
+        if isinstance(sizes, str) or not isinstance(sizes, Sequence | np.ndarray):
+            raise TypeError(
+                f"sizes must be a list of layer sizes such as [2, 3, 2], got {sizes!r}"
+            )
+        sizes = [
+            check_int(size, f"layer size sizes[{index}]")
+            for index, size in enumerate(sizes)
+        ]
         if len(sizes) < 2:
             raise ValueError(
                 f"sizes needs at least input and output sizes, got {sizes}"
             )
         n_hidden = len(sizes) - 2
-        activations = _per_hidden_layer(activation, n_hidden, "activation")
-        rates = [
-            check_fraction(rate, "dropout")
-            for rate in _per_hidden_layer(dropout, n_hidden, "dropout")
-        ]
+        activations = _per_hidden_layer(
+            activation, n_hidden, "activation", _activation_name
+        )
+        rates = _per_hidden_layer(
+            dropout, n_hidden, "dropout", lambda rate: check_fraction(rate, "dropout")
+        )
         dtype = check_dtype(dtype)
+        seed = check_seed(seed)
         rng = np.random.default_rng(seed)
         layers: list[Layer] = []
         for index, (n_in, n_out) in enumerate(pairwise(sizes)):
@@ -306,6 +335,8 @@ class Network:
         engine.forward(batch, self.rng if rng is None else rng)
         loss = engine.loss(batch)
         engine.backward(batch)
+        if engine.loss_function.weight_sum == 0:
+            raise ValueError("sample_weight is zero for every sample")
         return loss / engine.loss_function.weight_sum
 
     # ---------------------------------------------------------------- prediction
@@ -329,17 +360,31 @@ class Network:
                 f"{what} needs a {kind}; this network's output is {self.output!r}"
             )
 
+    def _outputs(self, X: np.ndarray) -> np.ndarray:
+        """``Z_L`` of a validated ``X`` in inference mode; NonFiniteOutputError
+        (see :func:`~ffnn.losses.check_finite_outputs`) where it overflowed."""
+        # an overflow is reported as that error, not as NumPy warnings
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = self.forward(X, training=False)
+        return check_finite_outputs(Z, X)
+
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities ``ŷ = softmax(Z_L)``, shape (n, n_outputs)."""
+        """Class probabilities ``ŷ = softmax(Z_L)``, shape (n, n_outputs).
+
+        Raises NonFiniteOutputError for rows whose ``Z_L`` overflowed.
+        """
         self._require(True, "predict_proba")
         X = check_X(X, self.n_inputs, self.dtype)
-        return self.loss_function().predict(self.forward(X, training=False))
+        return self.loss_function().predict(self._outputs(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """A classifier's predicted label of each row of ``X`` (n,), ``argmax ŷ``;
-        a regressor's output ``ŷ = Z_L`` (n, n_outputs)."""
+        a regressor's output ``ŷ = Z_L`` (n, n_outputs).
+
+        Raises NonFiniteOutputError for rows whose ``Z_L`` overflowed.
+        """
         X = check_X(X, self.n_inputs, self.dtype)
-        Z = self.forward(X, training=False)
+        Z = self._outputs(X)
         if not self.is_classifier:
             return Z
         index = np.argmax(Z, axis=1)
@@ -347,7 +392,11 @@ class Network:
 
     def loss(self, X: Any, y: Any) -> float:
         """Mean loss on ``(X, y)``, no penalty: cross-entropy
-        ``−(1/n) Σ log ŷ_{i,y_i}`` or squared error ``(1/n) Σ ½ ‖ŷ_i − y_i‖²``."""
+        ``−(1/n) Σ log ŷ_{i,y_i}`` or squared error ``(1/n) Σ ½ ‖ŷ_i − y_i‖²``.
+
+        Raises NonFiniteOutputError for rows whose ``Z_L`` overflowed; finite
+        outputs too large for the loss itself give ``inf``.
+        """
         from ffnn.targets import check_values
 
         X = check_X(X, self.n_inputs, self.dtype)
@@ -355,7 +404,8 @@ class Network:
             targets = self.encode_labels(check_y(y, X.shape[0]))
         else:
             targets = check_values(y, X.shape[0], self.n_outputs, self.dtype)
-        return self.loss_function().forward(self.forward(X, training=False), targets)
+        with np.errstate(over="ignore"):  # a loss beyond float's range is inf
+            return self.loss_function().forward(self._outputs(X), targets)
 
     def accuracy(self, X: Any, y: Any) -> float:
         """Fraction of rows of ``X`` whose predicted label equals ``y``."""
@@ -424,38 +474,41 @@ class Network:
         save(self, path)
 
 
-def r2_score(Y: np.ndarray, Y_hat: np.ndarray) -> float:
-    """``R² = 1 − Σ_i (y_i − ŷ_i)² / Σ_i (y_i − ȳ)²`` per output, averaged over
-    the outputs; an output with constant ``y`` scores 1 if predicted exactly,
-    else 0 (as scikit-learn's ``r2_score``)."""
-    Y = Y.reshape(len(Y), -1).astype(np.float64)
-    Y_hat = Y_hat.reshape(len(Y_hat), -1).astype(np.float64)
-    residual = ((Y - Y_hat) ** 2).sum(axis=0)
-    total = ((Y - Y.mean(axis=0)) ** 2).sum(axis=0)
-    safe = total > 0
-    scores = np.where(residual == 0, 1.0, 0.0)
-    scores[safe] = 1.0 - residual[safe] / total[safe]
-    return float(scores.mean())
-
-
-def _per_hidden_layer(value: Any, n_hidden: int, what: str) -> list:
+def _per_hidden_layer(
+    value: Any, n_hidden: int, what: str, check: Callable[[Any], Any]
+) -> list:
+    """``value`` repeated for each hidden layer, or the list of one value per
+    hidden layer, each passed through ``check`` (even with no hidden layer to
+    use it: a bad name is a mistake all the same)."""
     if isinstance(value, str) or not isinstance(value, Sequence):
-        return [value] * n_hidden
+        return [check(value)] * n_hidden
     values = list(value)
     if len(values) != n_hidden:
         raise ValueError(
             f"{what} lists {len(values)} values but the network has {n_hidden} "
             "hidden layers"
         )
-    return values
+    return [check(v) for v in values]
+
+
+def _activation_name(name: Any) -> Any:
+    get_activation(name)  # an unknown name fails here, naming the valid ones
+    return name
 
 
 def _assign(targets: list[np.ndarray], values: Sequence[Any], what: str) -> None:
     values = list(values)
     if len(values) != len(targets):
         raise ValueError(f"expected {len(targets)} {what} arrays, got {len(values)}")
+    arrays = []
     for index, (target, value) in enumerate(zip(targets, values, strict=True)):
-        array = np.asarray(value, dtype=target.dtype)
+        array = as_array(value, f"{what}[{index}]")
+        if array.dtype == object or not np.issubdtype(array.dtype, np.number):
+            raise TypeError(
+                f"{what}[{index}] must hold numbers, got an array of dtype "
+                f"{array.dtype}"
+            )
+        array = array.astype(target.dtype, copy=False)
         if array.shape != target.shape and _squeezed(array.shape) == _squeezed(
             target.shape
         ):
@@ -465,6 +518,10 @@ def _assign(targets: list[np.ndarray], values: Sequence[Any], what: str) -> None
             raise ValueError(
                 f"{what}[{index}] must have shape {target.shape}, got {array.shape}"
             )
+        if not np.isfinite(array).all():
+            raise ValueError(f"{what}[{index}] contains NaN or infinite values")
+        arrays.append(array)
+    for target, array in zip(targets, arrays, strict=True):  # all or nothing
         target[...] = array
 
 

@@ -44,11 +44,18 @@ def check_penalty_scale(penalty_scale: str) -> str:
     return lookup(PENALTY_SCALES, penalty_scale, "penalty_scale")
 
 
-def weight_penalty(weights: list[np.ndarray], alpha: float, l1: float, n: int) -> float:
+def sum_of_squares(weights: list[np.ndarray]) -> float:
+    """``Σ w²`` over the weight matrices."""
+    return sum(float(np.vdot(W, W)) for W in weights)
+
+
+def weight_penalty(
+    weights: list[np.ndarray], alpha: float, l1: float, n: float
+) -> float:
     """``λ/(2n) Σ w² + λ₁/n Σ |w|`` over the weight matrices (biases excluded)."""
     total = 0.0
     if alpha:
-        total += alpha / (2 * n) * sum(float(np.vdot(W, W)) for W in weights)
+        total += alpha / (2 * n) * sum_of_squares(weights)
     if l1:
         total += l1 / n * sum(float(np.abs(W).sum()) for W in weights)
     return total
@@ -100,7 +107,8 @@ class PenaltyGradient:
 
     def add(self, m: float) -> None:
         """``dW += c λ W + c λ₁ sign(W)`` for a batch of ``m`` rows (or weight),
-        with ``c`` = :meth:`scale`: ``1/N`` (mean) or ``m/N`` (sum)."""
+        with ``c`` = :meth:`scale`: ``1/N`` (mean) or ``m/N`` (sum), or per batch
+        ``1/m`` (mean) or 1 (sum)."""
         if not self.active:
             return
         scale = self.scale(m)

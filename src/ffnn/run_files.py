@@ -1,16 +1,24 @@
 """The files a training run leaves behind: ``model.npz``, ``metrics.json`` and its
-figures (:func:`write_run`), and the JSON-safe form of measured numbers."""
+figures (:func:`write_run`), and the JSON-safe form of measured numbers.
+
+A run folder holds one run's files, whole, or is marked incomplete: the files
+are written atomically into a staging folder and published together
+(:func:`ffnn.atomic.staged_folder`).
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ffnn.atomic import atomic_path, atomic_write_text, staged_folder
 from ffnn.plots import (
     image_shape,
     plot_confusion_matrix,
@@ -23,21 +31,85 @@ from ffnn.plots import (
 )
 from ffnn.training_run import TrainingRun
 
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
+    from matplotlib.figure import Figure
 
-def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
+#: the checkpoint ``ffnn train --checkpoint-every`` writes into its folder
+CHECKPOINT_FILE = "checkpoint.npz"
+#: every file a run may leave; a run written into a folder removes the ones an
+#: older run left there (folders written before manifests existed included)
+RUN_FILES = (
+    CHECKPOINT_FILE,
+    "model.npz",
+    "metrics.json",
+    "loss.png",
+    "decision_boundary.png",
+    "fitted_vs_true.png",
+    "confusion_matrix.png",
+    "misclassified.png",
+    "first_layer_weights.png",
+)
+
+
+def clear_run(out: str | PathLike) -> None:
+    """Remove the files of an older run from ``out`` before a run that writes
+    into the folder while it trains (its checkpoints): the folder then holds
+    the newer run's files only, never a mix (the steps of
+    :func:`ffnn.atomic.staged_folder`, with nothing new to publish)."""
+    with staged_folder(out, replaces=RUN_FILES):
+        pass
+
+
+def write_run(
+    run: TrainingRun, out: str | PathLike, keep_checkpoint: bool = False
+) -> dict[str, Path]:
     """Write the model, metrics and figures into the folder ``out``.
 
     Always ``model.npz``, ``metrics.json`` and ``loss.png``; for a regressor
     the test set's fitted against true values (``fitted_vs_true.png``); for a
     classifier of 2-D data the decision boundary, for images a confusion matrix,
     a grid of misclassified test images and the first layer's weights as images.
-    Returns the path of each file by name.
+    Returns the path of each file by name. With ``keep_checkpoint`` the run's
+    own checkpoint in ``out`` (:data:`CHECKPOINT_FILE`) is published with its
+    other files; otherwise an older one is removed.
+
+    The files replace an older run's in ``out`` together (see
+    :func:`ffnn.atomic.staged_folder`): if writing fails, say on a full disk,
+    ``out`` keeps the older run as it was; a crash while the files are swapped
+    leaves ``out`` marked incomplete (``out/.incomplete``), never half old and
+    half new.
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"model.npz": out / "model.npz", "metrics.json": out / "metrics.json"}
-    run.network.save(paths["model.npz"])
-    metrics = {
+    figures = _figures(run)  # drawn before anything is written
+    names = ["model.npz", "metrics.json", *figures]
+    with staged_folder(out, replaces=RUN_FILES) as staging:
+        checkpoint = out / CHECKPOINT_FILE
+        if keep_checkpoint and checkpoint.is_file():
+            _link_or_copy(checkpoint, staging / CHECKPOINT_FILE)
+            names.append(CHECKPOINT_FILE)
+        with atomic_path(staging / "model.npz") as temporary:
+            run.network.save(temporary)
+        metrics = json.dumps(json_safe(_metrics(run)), indent=2) + "\n"
+        atomic_write_text(staging / "metrics.json", metrics)
+        for name, figure in figures.items():
+            with atomic_path(staging / name) as temporary:
+                save_figure(figure, temporary)
+    return {name: out / name for name in names}
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """``target`` as a hard link to ``source`` (no copy, no time), or a copy
+    where the file system has no links."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _metrics(run: TrainingRun) -> dict[str, Any]:
+    """What ``metrics.json`` holds: the config and where each value came from,
+    the network, the final metrics and the history."""
+    return {
         # the engine that ran, where the config left the choice to "auto"
         "config": {**run.config.to_dict(), "engine": run.history.engine},
         "config_sources": run.config.sources(),  # given, preset or default
@@ -46,7 +118,10 @@ def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
         **run.metrics(),
         "history": run.history.to_dict(),
     }
-    paths["metrics.json"].write_text(json.dumps(json_safe(metrics), indent=2) + "\n")
+
+
+def _figures(run: TrainingRun) -> dict[str, Figure]:
+    """The run's figures by file name (see :func:`write_run`)."""
     regressor = not run.network.is_classifier
     figures = {
         "loss.png": plot_loss_curves(
@@ -86,9 +161,7 @@ def write_run(run: TrainingRun, out: str | PathLike) -> dict[str, Path]:
         figures["first_layer_weights.png"] = plot_first_layer_weights(
             run.network, shape
         )
-    for name, figure in figures.items():
-        paths[name] = save_figure(figure, out / name)
-    return paths
+    return figures
 
 
 def _loss_title(run: TrainingRun) -> str:

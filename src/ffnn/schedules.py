@@ -1,7 +1,9 @@
 """Learning-rate schedules: pure functions ``η(epoch)`` of the epoch index (from 0).
 
 Every schedule is called the same way, ``schedule(epoch) -> η``, so one may be
-swapped for another without touching the training loop.
+swapped for another without touching the training loop. ``epoch`` is an int
+``>= 0``; every rate is finite and positive when built, and stays finite: the
+decays multiply by a factor in ``(0, 1]``, so the rate never grows past η₀.
 """
 
 from __future__ import annotations
@@ -9,6 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from ffnn._validation import check_int, check_positive, lookup
+
+
+def _check_factor(value: Any, name: str) -> float:
+    """A decay factor: a number in ``(0, 1]`` (1 = no decay)."""
+    value = check_positive(value, name)
+    if value > 1:
+        raise ValueError(
+            f"{name} must be in (0, 1], a factor that decays the learning rate, "
+            f"got {value!r}"
+        )
+    return value
 
 
 class Schedule:
@@ -33,6 +46,7 @@ class Constant(Schedule):
         self.learning_rate = check_positive(learning_rate, "learning_rate")
 
     def __call__(self, epoch: int) -> float:
+        check_int(epoch, "epoch", minimum=0)
         return self.learning_rate
 
     def __repr__(self) -> str:
@@ -49,10 +63,11 @@ class StepDecay(Schedule):
         self, learning_rate: float, drop: float = 0.5, every: int = 10
     ) -> None:
         self.learning_rate = check_positive(learning_rate, "learning_rate")
-        self.drop = check_positive(drop, "drop")
+        self.drop = _check_factor(drop, "drop")
         self.every = check_int(every, "every")
 
     def __call__(self, epoch: int) -> float:
+        epoch = check_int(epoch, "epoch", minimum=0)
         return self.learning_rate * self.drop ** (epoch // self.every)
 
     def __repr__(self) -> str:
@@ -68,9 +83,10 @@ class ExponentialDecay(Schedule):
 
     def __init__(self, learning_rate: float, rate: float = 0.95) -> None:
         self.learning_rate = check_positive(learning_rate, "learning_rate")
-        self.rate = check_positive(rate, "rate")
+        self.rate = _check_factor(rate, "rate")
 
     def __call__(self, epoch: int) -> float:
+        epoch = check_int(epoch, "epoch", minimum=0)
         return self.learning_rate * self.rate**epoch
 
     def __repr__(self) -> str:
@@ -101,8 +117,12 @@ class InverseScaling(Schedule):
         self.samples_seen = check_int(samples_seen, "samples_seen", minimum=0)
 
     def __call__(self, epoch: int) -> float:
+        epoch = check_int(epoch, "epoch", minimum=0)
         t = self.samples_seen + epoch * self.samples_per_epoch
-        return self.learning_rate / (t + 1) ** self.power_t
+        try:
+            return self.learning_rate / (t + 1) ** self.power_t
+        except OverflowError:  # (t + 1)^power_t beyond float's range: η is 0
+            return 0.0
 
     def __repr__(self) -> str:
         return (
@@ -128,4 +148,9 @@ def as_schedule(learning_rate: float | Schedule) -> Schedule:
     """A float becomes :class:`Constant`; a schedule is returned as it is."""
     if isinstance(learning_rate, Schedule):
         return learning_rate
+    if callable(learning_rate):
+        raise TypeError(
+            f"learning_rate must be a number or an ffnn Schedule (subclass "
+            f"ffnn.Schedule for a schedule of your own), got {learning_rate!r}"
+        )
     return Constant(learning_rate)

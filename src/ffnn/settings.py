@@ -15,7 +15,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from ffnn._validation import canonical_name, check_dtype, check_int, lookup
+from ffnn._validation import (
+    canonical_name,
+    check_dtype,
+    check_int,
+    check_positive,
+    lookup,
+)
+
+#: the largest invscaling exponent: (t + 1)^power_t stays finite for every
+#: t < 10^30 samples seen, and η has fallen by 10^23 after one epoch of 200
+MAX_POWER_T = 10.0
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -52,6 +62,34 @@ def check_hidden(value: Any, name: str) -> tuple[int, ...]:
     if isinstance(sizes, str) or not isinstance(sizes, tuple | list):
         raise TypeError(f"{name} must be a list of layer sizes, got {value!r}")
     return tuple(check_int(size, "hidden layer size") for size in sizes)
+
+
+def check_decay(value: Any, name: str) -> float:
+    """A schedule's decay factor, in (0, 1].
+
+    The step and exponential schedules multiply η by it at each decay
+    (``η₀ · decay^k``), so a factor above 1 makes η grow geometrically: the run
+    diverges, and ``decay^k`` soon overflows a float (``1e6`` after 52 decays).
+    """
+    value = check_positive(value, name)
+    if value > 1:
+        raise ValueError(
+            f"{name} must be in (0, 1]: η is multiplied by it at each decay, so "
+            f"above 1 it grows without bound; got {value!r}"
+        )
+    return value
+
+
+def check_power_t(value: Any, name: str) -> float:
+    """The invscaling exponent, in [0, :data:`MAX_POWER_T`]: ``(t + 1)^power_t``
+    overflows a float for larger ones (and η is already gone after one epoch)."""
+    value = check_positive(value, name, allow_zero=True)
+    if value > MAX_POWER_T:
+        raise ValueError(
+            f"{name} must be in [0, {MAX_POWER_T:g}]: η₀ / (t + 1)^{name} "
+            f"vanishes after one epoch and overflows later; got {value!r}"
+        )
+    return value
 
 
 def check_dtype_name(value: Any, name: str) -> str:

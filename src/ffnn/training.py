@@ -12,20 +12,31 @@ forward passes computed, before their updates (as scikit-learn's
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from os import PathLike
 from typing import Any
 
 import numpy as np
 
-from ffnn._validation import check_int, check_positive, check_X, check_y
+from ffnn._validation import (
+    check_bool,
+    check_int,
+    check_positive,
+    check_seed,
+    check_X,
+    check_y,
+)
 from ffnn.engines import Engine, check_engine, make_engine
-from ffnn.losses import check_reduction
-from ffnn.network import Network, r2_score
+from ffnn.losses import check_finite_outputs, check_reduction
+from ffnn.metrics import r2_score
+from ffnn.network import Network
 from ffnn.optimizers import SGD, Optimizer
 from ffnn.penalties import check_penalty_scale
-from ffnn.targets import check_targets_for, check_values, combined_sample_weight
+from ffnn.targets import check_training_data, check_values
 
 
 @dataclass
@@ -50,6 +61,9 @@ class History:
     #: epochs of updates behind the weights EarlyStopping restored (0 = initial)
     best_epoch: int | None = None
     stopped_early: bool = False
+    #: Ctrl-C stopped training after a batch: the weights have that batch's
+    #: update, the history the epochs completed before it
+    interrupted: bool = False
 
     @property
     def epochs(self) -> int:
@@ -71,22 +85,122 @@ class History:
         """A JSON-serialisable copy."""
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> History:
+        """The History :meth:`to_dict` wrote; TypeError or ValueError if
+        ``values`` is not one."""
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ValueError(f"unknown History fields {unknown}")
+        history = cls()
+        for name, value in values.items():
+            default = getattr(history, name)
+            if isinstance(default, list):
+                if not isinstance(value, list) or not all(
+                    isinstance(v, int | float) and not isinstance(v, bool)
+                    for v in value
+                ):
+                    raise TypeError(f"History.{name} must be a list of numbers")
+                value = [float(v) for v in value]
+            setattr(history, name, value)
+        lengths = {len(history.loss), len(history.learning_rate), len(history.time)}
+        if len(lengths) != 1:
+            raise ValueError("History's loss, learning_rate and time differ in length")
+        return history
+
+
+#: an epoch's loss above this multiple of the run's reference loss is divergence
+DIVERGENCE_FACTOR = 10.0
+
 
 class TrainingDivergedError(FloatingPointError):
-    """The loss became NaN or infinite; ``history`` holds the epochs before."""
+    """Training diverged (see :func:`divergence`); ``history`` holds the epochs
+    before, ``epoch`` and ``learning_rate`` say where, ``reason`` why."""
 
     def __init__(
-        self, epoch: int, loss: float, learning_rate: float, history: History
+        self,
+        epoch: int,
+        loss: float,
+        learning_rate: float,
+        history: History,
+        reason: str = "",
     ) -> None:
         self.epoch = epoch
         self.loss = loss
         self.learning_rate = learning_rate
         self.history = history
+        self.reason = reason or f"the loss became {loss}"
         super().__init__(
-            f"training diverged at epoch {epoch}: the loss became {loss} with "
-            f"learning rate η = {learning_rate:g}; try a smaller learning rate "
-            "(remember reduction='sum' multiplies the gradient by the batch size)"
+            f"training diverged at epoch {epoch}: {self.reason}, with learning rate "
+            f"η = {learning_rate:g}; try a smaller learning rate (remember "
+            "reduction='sum' multiplies the gradient by the batch size)"
         )
+
+
+def reference_loss(net: Network, targets: np.ndarray, first_loss: float) -> float:
+    """What a run's loss is measured against for divergence: the larger of its
+    first epoch's loss and the loss of an uninformed prediction, ``log k`` for a
+    softmax over ``k`` classes (every class equally likely) and
+    ``½ Σ_j Var(y_j)`` for values (every output at its mean)."""
+    if net.is_classifier:
+        uninformed = math.log(net.n_outputs)
+    else:
+        uninformed = 0.5 * float(np.var(targets, axis=0).sum())
+    return max(first_loss, uninformed)
+
+
+def divergence(
+    loss: float, reference: float, factor: float | None = DIVERGENCE_FACTOR
+) -> str:
+    """Why an epoch's ``loss`` counts as divergence, or '' if it does not.
+
+    The rule: the loss is NaN or infinite, or it exceeds ``factor`` (10 by
+    default; None turns this part off) times the run's :func:`reference_loss`.
+    Saturating activations (tanh, sigmoid) never overflow, so a run whose steps
+    overshoot ends at a large finite loss: ``ffnn train --lr 100`` used to end at
+    a loss of 7956 "successfully". A loss that only spikes, as the notes' runs
+    do, stays far below ten times where it started.
+    """
+    if not math.isfinite(loss):
+        return f"the loss became {loss}"
+    if factor is not None and loss > factor * reference:
+        return (
+            f"the loss rose to {loss:.4g}, above {factor:g} × {reference:.4g}, the "
+            "loss it started from (or an uninformed prediction's)"
+        )
+    return ""
+
+
+class Interruption:
+    """Ctrl-C while :func:`train` runs: the first SIGINT asks training to stop
+    after the current batch (``requested``), a second one raises
+    KeyboardInterrupt at once. Only the main thread receives signals; elsewhere
+    this does nothing."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+        self._installed = False
+
+    def __enter__(self) -> Interruption:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+            self._installed = True
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._installed:
+            previous = self._previous
+            signal.signal(
+                signal.SIGINT,
+                signal.default_int_handler if previous is None else previous,
+            )
 
 
 class Callback:
@@ -124,7 +238,9 @@ class EarlyStopping(Callback):
         self.patience = check_int(patience, "patience")
         self.min_delta = check_positive(min_delta, "min_delta", allow_zero=True)
         self.monitor = monitor
-        self.restore_best_weights = restore_best_weights
+        self.restore_best_weights = check_bool(
+            restore_best_weights, "restore_best_weights"
+        )
         self._best = math.inf
         self._best_parameters: list[np.ndarray] | None = None
         self._epoch_start_parameters: list[np.ndarray] | None = None
@@ -165,16 +281,40 @@ class EarlyStopping(Callback):
 
 def evaluate(net: Network, X: Any, y: Any) -> tuple[float, float]:
     """Mean loss and score of ``net`` on ``(X, y)``, without dropout: cross-entropy
-    and accuracy for a classifier, squared error and R² for a regressor."""
-    return _evaluate_encoded(net, *_check_evaluation_data(net, X, y))
+    and accuracy for a classifier, squared error and R² for a regressor.
+
+    Raises :class:`~ffnn.losses.NonFiniteOutputError` when the outputs overflow.
+    """
+    _check_network(net)
+    X, targets = _check_evaluation_data(net, X, y)
+    return _evaluate_encoded(net, X, targets, check=True)
 
 
-def _check_evaluation_data(net: Network, X: Any, y: Any) -> tuple[np.ndarray, ...]:
+def _check_network(net: Any) -> None:
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be an ffnn Network, got {type(net).__name__}")
+
+
+def _check_evaluation_data(
+    net: Network, X: Any, y: Any, name: str = "X"
+) -> tuple[np.ndarray, ...]:
     """``X`` and the targets as the loss reads them, without setting classes."""
-    X = check_X(X, net.n_inputs, net.dtype)
+    X = check_X(X, net.n_inputs, net.dtype, name=name)
     if net.is_classifier:
         return X, net.encode_labels(check_y(y, X.shape[0]))
     return X, check_values(y, X.shape[0], net.n_outputs, net.dtype)
+
+
+def _check_callbacks(callbacks: Any) -> list[Callback]:
+    if isinstance(callbacks, Callback) or not isinstance(callbacks, Sequence):
+        kind = type(callbacks).__name__
+        raise TypeError(f"callbacks must be a list of ffnn Callbacks, got {kind}")
+    for index, callback in enumerate(callbacks):
+        if not isinstance(callback, Callback):
+            raise TypeError(
+                f"callbacks[{index}] is {type(callback).__name__}, not an ffnn Callback"
+            )
+    return list(callbacks)
 
 
 def clip_by_global_norm(grads: Sequence[np.ndarray], max_norm: float) -> float:
@@ -207,6 +347,11 @@ def train(
     sample_weight: Any = None,
     class_weight: Any = None,
     penalty_scale: str = "training_set",
+    divergence_factor: float | None = DIVERGENCE_FACTOR,
+    checkpoint_path: str | PathLike | None = None,
+    checkpoint_every: int | None = None,
+    checkpoint_metadata: dict[str, Any] | None = None,
+    resume: Any = None,
 ) -> History:
     """Train ``net`` on ``(X, y)`` by (mini-batch) gradient descent.
 
@@ -257,10 +402,27 @@ def train(
     penalty_scale : {'training_set', 'batch'}
         What λ is divided by: the training set's ``n`` (the notes'; default) or
         each batch's ``m`` (scikit-learn's ``alpha``: ``λ/(2m) Σ w²`` per batch).
+    divergence_factor : float or None
+        Raise :class:`TrainingDivergedError` when an epoch's loss exceeds this
+        multiple (default 10) of the run's reference loss (see
+        :func:`divergence`); None only for NaN or infinite losses and weights.
+    checkpoint_path, checkpoint_every : path and int, optional
+        Every ``checkpoint_every`` epochs, write the run's whole state to
+        ``checkpoint_path`` (:mod:`ffnn.checkpoints`; atomically, replacing the
+        last one). ``checkpoint_metadata`` (JSON) is stored with it.
+    resume : path or Checkpoint, optional
+        Continue the run a checkpoint holds: ``net`` and ``optimizer`` take its
+        weights and state, shuffling and dropout its generator, and training runs
+        on to ``epochs`` epochs in all. The data and settings must be the run's
+        own (ValueError otherwise); the result is bit for bit that of the run
+        never stopped, except for callbacks' own state.
 
     Returns
     -------
     History
+        ``interrupted`` is True when Ctrl-C stopped training: the first SIGINT
+        stops after the current batch and ``train`` returns; a second one
+        raises KeyboardInterrupt at once.
 
     Notes
     -----
@@ -270,8 +432,7 @@ def train(
     ``w ← w − η ∂J/∂w`` (or the optimizer's rule). With full batches and the sum
     this is exactly ``dW = Aᵀ delta + λ W``, ``W ← W − η dW``.
     """
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be an ffnn Network, got {type(net).__name__}")
+    _check_network(net)
     optimizer = SGD(learning_rate=0.01) if optimizer is None else optimizer
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an ffnn Optimizer, got {optimizer!r}")
@@ -283,21 +444,42 @@ def train(
         clip_norm = check_positive(clip_norm, "clip_norm")
     engine = check_engine(engine, net)  # before anything changes the network
     penalty_scale = check_penalty_scale(penalty_scale)
-    if class_weight is not None and not net.is_classifier:
-        raise ValueError("class_weight weighs classes; this network regresses")
+    seed = check_seed(seed)
+    shuffle = check_bool(shuffle, "shuffle")
+    callbacks = _check_callbacks(callbacks)
+    if validation_data is not None and (
+        not isinstance(validation_data, tuple | list) or len(validation_data) != 2
+    ):
+        raise TypeError(
+            "validation_data must be a pair (X_val, y_val), got "
+            f"{type(validation_data).__name__}"
+            + (
+                f" of {len(validation_data)}"
+                if isinstance(validation_data, tuple)
+                else ""
+            )
+        )
     classes = net.classes
     try:  # a refused call leaves the network as it was (classes included)
-        X, targets = check_targets_for(net, X, y)
+        X, targets, weights = check_training_data(
+            net, X, y, sample_weight, class_weight
+        )
         n = X.shape[0]
-        weights = combined_sample_weight(sample_weight, class_weight, y, n, net.dtype)
         batch = n if batch_size is None else min(check_int(batch_size, "batch_size"), n)
         validation = None
         if validation_data is not None:
             X_val, y_val = validation_data
-            validation = _check_evaluation_data(net, X_val, y_val)
+            validation = _check_evaluation_data(net, X_val, y_val, name="X_val")
     except (TypeError, ValueError):
         net.classes = classes
         raise
+
+    if checkpoint_every is not None:
+        checkpoint_every = check_int(checkpoint_every, "checkpoint_every")
+        if checkpoint_path is None:
+            raise ValueError("checkpoint_every needs a checkpoint_path to write to")
+    if divergence_factor is not None:
+        divergence_factor = check_positive(divergence_factor, "divergence_factor")
 
     rng = np.random.default_rng(seed)
     passes = make_engine(
@@ -305,31 +487,166 @@ def train(
         sample_weight=weights, penalty_scale=penalty_scale,
     )  # fmt: skip
     total_weight = n if weights is None else float(weights.sum())
+    fingerprint = _fingerprint(
+        net, passes, optimizer, n, batch, shuffle, reduction, alpha, l1,
+        penalty_scale, total_weight,
+    )  # fmt: skip
     history = History(engine=passes.name)
+    first_epoch = 0
+    if resume is not None:
+        history = _restore(resume, net, optimizer, passes, rng, fingerprint)
+        first_epoch = history.epochs
     for callback in callbacks:
         callback.on_train_begin(net, history, epochs)
-    start = time.perf_counter()
+    start = time.perf_counter() - (history.time[-1] if history.time else 0.0)
+    reference = (
+        None if not history.loss else reference_loss(net, targets, history.loss[0])
+    )
+    eta = optimizer.schedule(first_epoch)
     # overflow in a diverging run is reported as TrainingDivergedError below,
     # not as a stream of NumPy warnings
-    with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in range(epochs):
+    with Interruption() as interruption, np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(first_epoch, epochs):
             eta = optimizer.schedule(epoch)
-            epoch_loss = train_epoch(passes, optimizer, eta, clip_norm, rng)
+            epoch_loss = train_epoch(
+                passes, optimizer, eta, clip_norm, rng,
+                stop=lambda: interruption.requested,
+            )  # fmt: skip
+            if epoch_loss is None:  # Ctrl-C: the epoch was cut short
+                history.interrupted = True
+                break
             epoch_loss /= total_weight
-            if not math.isfinite(epoch_loss):
-                raise TrainingDivergedError(epoch, epoch_loss, eta, history)
+            if reference is None:
+                reference = reference_loss(net, targets, epoch_loss)
+            reason = divergence(epoch_loss, reference, divergence_factor)
+            if not reason and not all(np.isfinite(p).all() for p in passes.params):
+                reason = "the weights became NaN or infinite"
+            if reason:
+                raise TrainingDivergedError(epoch, epoch_loss, eta, history, reason)
             record_epoch(history, epoch_loss, eta, net, validation, start)
             stop = False
             for callback in callbacks:
                 stop = callback.on_epoch_end(epoch, net, history) or stop
+            if checkpoint_every and (epoch + 1) % checkpoint_every == 0:
+                _write_checkpoint(
+                    checkpoint_path, net, optimizer, passes, rng, history,
+                    fingerprint, checkpoint_metadata,
+                )  # fmt: skip
             if stop:
                 history.stopped_early = epoch + 1 < epochs
                 break
-        if not all(np.isfinite(p).all() for p in passes.params):
-            raise TrainingDivergedError(history.epochs, math.nan, eta, history)
     for callback in callbacks:
         callback.on_train_end(net, history)
     return history
+
+
+def _fingerprint(
+    net: Network,
+    passes: Engine,
+    optimizer: Optimizer,
+    n: int,
+    batch: int,
+    shuffle: bool,
+    reduction: str,
+    alpha: float,
+    l1: float,
+    penalty_scale: str,
+    total_weight: float,
+) -> dict[str, Any]:
+    """What a resumed run must share with the run that wrote the checkpoint."""
+    from ffnn.run_files import json_safe
+
+    return json_safe(
+        {
+            "samples": n,
+            "sample_weight_sum": total_weight,
+            "batch_size": batch,
+            "shuffle": bool(shuffle),
+            "reduction": reduction,
+            "alpha": alpha,
+            "l1": l1,
+            "penalty_scale": penalty_scale,
+            "engine": passes.name,
+            "optimizer": optimizer.config(),
+            "layers": [layer.config() for layer in net.layers],
+            "output": net.output,
+            "dtype": net.dtype.name,
+        }
+    )
+
+
+def _write_checkpoint(
+    path: str | PathLike,
+    net: Network,
+    optimizer: Optimizer,
+    passes: Engine,
+    rng: np.random.Generator,
+    history: History,
+    fingerprint: dict[str, Any],
+    metadata: dict[str, Any] | None,
+) -> None:
+    from ffnn.checkpoints import Checkpoint, save_checkpoint
+
+    arrays, numbers = optimizer.state()
+    flat = {
+        name: None if value is None else np.concatenate([a.ravel() for a in value])
+        for name, value in arrays.items()
+    }
+    save_checkpoint(
+        Checkpoint(
+            history.epochs, net, flat, numbers, rng.bit_generator.state,
+            passes.order.order.copy(), history, fingerprint, metadata or {},
+        ),
+        path,
+    )  # fmt: skip
+
+
+def _restore(
+    resume: Any,
+    net: Network,
+    optimizer: Optimizer,
+    passes: Engine,
+    rng: np.random.Generator,
+    fingerprint: dict[str, Any],
+) -> History:
+    """Put the checkpoint ``resume`` (a path or a Checkpoint) into the network,
+    the optimizer, the generator and the batch order; returns its history."""
+    from ffnn.checkpoints import Checkpoint, load_checkpoint
+
+    checkpoint = resume if isinstance(resume, Checkpoint) else load_checkpoint(resume)
+    for key, value in fingerprint.items():
+        saved = checkpoint.fingerprint.get(key)
+        if saved != value:
+            raise ValueError(
+                f"resume: the checkpoint's run had {key}={saved!r}, this run has "
+                f"{value!r}; resume with the data and settings of the run that "
+                "wrote it"
+            )
+    if len(checkpoint.order) != len(passes.order.order):
+        raise ValueError("resume: the checkpoint's sample order has another length")
+    net.set_parameters(checkpoint.network.parameters())
+    if checkpoint.network.classes is not None:
+        net.classes = checkpoint.network.classes
+    shapes = [p.shape for p in passes.params]
+    splits = np.cumsum([int(np.prod(shape)) for shape in shapes])[:-1]
+    arrays = {
+        name: None
+        if flat is None
+        else [
+            part.reshape(shape)
+            for part, shape in zip(np.split(flat, splits), shapes, strict=True)
+        ]
+        for name, flat in checkpoint.optimizer_arrays.items()
+    }
+    optimizer.set_state(arrays, checkpoint.optimizer_numbers)
+    try:
+        rng.bit_generator.state = checkpoint.rng_state
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(
+            f"resume: the checkpoint's generator state is bad ({error})"
+        ) from None
+    passes.order.order[...] = checkpoint.order
+    return checkpoint.history
 
 
 def train_epoch(
@@ -338,12 +655,16 @@ def train_epoch(
     eta: float,
     clip_norm: float | None,
     rng: np.random.Generator,
-) -> float:
+    stop: Callable[[], bool] | None = None,
+) -> float | None:
     """One pass over the data, a :func:`train_step` per batch; returns the summed
-    (weighted) loss of the epoch's forward passes."""
+    (weighted) loss of the epoch's forward passes, or None when ``stop()`` said
+    after a batch to stop before the epoch's end."""
     total = 0.0
     for batch in engine.batches(rng):
         total += train_step(engine, batch, optimizer, eta, clip_norm, rng)
+        if stop is not None and stop():
+            return None
     return total
 
 
@@ -386,10 +707,14 @@ def record_epoch(
 
 
 def _evaluate_encoded(
-    net: Network, X: np.ndarray, targets: np.ndarray
+    net: Network, X: np.ndarray, targets: np.ndarray, check: bool = False
 ) -> tuple[float, float]:
-    """Mean loss and accuracy (or R²) on validated ``X`` and targets."""
-    Z = net.forward(X, training=False)
+    """Mean loss and accuracy (or R²) on validated ``X`` and targets; with
+    ``check``, NonFiniteOutputError when the outputs overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = net.forward(X, training=False)
+    if check:
+        check_finite_outputs(Z, X)
     loss = net.loss_function().forward(Z, targets)
     if net.is_classifier:
         return loss, float(np.mean(np.argmax(Z, axis=1) == targets))

@@ -27,8 +27,6 @@ from ffnn.training import Callback, History, evaluate, train
 #: samples generated for a synthetic set when the config names none
 SYNTHETIC_SAMPLES = 200
 
-#: the generated data sets, classification and regression, by name
-
 
 @dataclass
 class RunData:
@@ -199,9 +197,11 @@ class PreparedRun:
             "engine": config.engine,
         }
 
-    def train(self, callbacks: Sequence[Callback] = ()) -> History:
+    def train(self, callbacks: Sequence[Callback] = (), **options: Any) -> History:
         """Train the network for the config's epochs, scoring the test set after
-        every epoch (``History.val_loss``)."""
+        every epoch (``History.val_loss``). ``options`` go to :func:`ffnn.train`
+        as they are: checkpointing (``checkpoint_path``, ``checkpoint_every``,
+        ``checkpoint_metadata``) and ``resume``."""
         data = self.data
         return train(
             self.network,
@@ -211,6 +211,7 @@ class PreparedRun:
             validation_data=(data.X_test, data.y_test),
             callbacks=callbacks,
             **self.fit_arguments(),
+            **options,
         )
 
 
@@ -270,8 +271,11 @@ class TrainingRun:
         return final_metrics(self.network, self.data, self.history)
 
 
-def run_config(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> TrainingRun:
-    """Load the data, build the network and optimizer, and train."""
+def run_config(
+    config: TrainConfig, callbacks: Sequence[Callback] = (), **options: Any
+) -> TrainingRun:
+    """Load the data, build the network and optimizer, and train (``options``:
+    see :meth:`PreparedRun.train`)."""
     prepared = prepare_run(config)
-    history = prepared.train(callbacks)
+    history = prepared.train(callbacks, **options)
     return TrainingRun(config, prepared.network, history, prepared.data)

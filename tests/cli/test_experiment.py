@@ -3,6 +3,7 @@ overrides."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -32,7 +33,10 @@ def test_experiment_lists_and_runs_a_study(tmp_path, capsys):
     assert len(summary["learning_rates"]) == 3
     assert (out / "report.html").is_file()
     rows = (out / "epochs.csv").read_text().strip().splitlines()
-    assert len(rows) == 1 + 3 * 50
+    with (out / "runs.csv").open() as file:
+        epochs_run = [int(row["epochs_run"]) for row in csv.DictReader(file)]
+    assert len(epochs_run) == 3 and max(epochs_run) == 50
+    assert len(rows) == 1 + sum(epochs_run)  # a diverged run stops early
 
 
 @pytest.mark.slow

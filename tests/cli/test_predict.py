@@ -1,5 +1,5 @@
 """``ffnn predict``: predictions of a trained model, printed and written; bad rows
-refused."""
+refused (the table of bad inputs is in test_errors.py)."""
 
 from __future__ import annotations
 
@@ -115,3 +115,42 @@ def test_predict_reads_a_saved_estimator(tmp_path, capsys):
             values = np.array([float(row[0]) for row in rows[1:]])
             np.testing.assert_allclose(values, regressor.predict(X[:7]), rtol=1e-8)
     capsys.readouterr()
+
+
+def test_a_malformed_first_row_is_not_taken_for_a_header(run_dir, tmp_path, capsys):
+    """Only a first line without any number is a header: rows are never
+    dropped."""
+    X = np.array([[0.1, 0.2], [0.3, -0.4]])
+    net = ffnn.load(run_dir / "model.npz")
+    expected = [str(v) for v in net.predict(X)]
+    for text in [
+        "0.1,0.2\n0.3,-0.4\n",  # no header
+        "x1,x2\n0.1,0.2\n0.3,-0.4\n",  # column names
+        '"a","b"\n\n0.1,0.2\n0.3,-0.4\n',  # quoted names, a blank line
+        "\ufeffx1,x2\n0.1,0.2\n0.3,-0.4\n",  # a spreadsheet's byte-order mark
+    ]:
+        csv = tmp_path / "in.csv"
+        csv.write_text(text, encoding="utf-8")
+        assert main(["predict", str(run_dir / "model.npz"), str(csv)]) == 0
+        printed = capsys.readouterr().out.split()
+        assert printed == ["prediction", *expected]
+    csv.write_text("x1,0.2\n0.3,-0.4\n")  # a number in it: a row, malformed
+    assert main(["predict", str(run_dir / "model.npz"), str(csv)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "line 1: 'x1' is not a number" in err
+
+
+def test_inputs_that_overflow_the_network_are_refused(tmp_path, capsys):
+    """Values near 1e308 overflow a ReLU network's sums to inf − inf = NaN:
+    refused in one line naming the input line, nothing written."""
+    model = tmp_path / "relu.npz"
+    ffnn.Network.mlp([2, 8, 2], activation="relu", seed=0).save(model)
+    csv = tmp_path / "big.csv"
+    csv.write_text("x1,x2\n0.5,0.5\n1.7e308,-1.7e308\n0,1\n")
+    output = tmp_path / "p.csv"
+    args = ["predict", model, csv, "--proba", "-o", output]
+    status, err = main([str(a) for a in args]), capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1
+    assert "overflow" in err and "line(s) 3" in err and "1.7e+308" in err
+    assert not output.exists()

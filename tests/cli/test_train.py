@@ -76,8 +76,9 @@ def test_divergence_is_reported_with_the_learning_rate(tmp_path, capsys):
             str(tmp_path),
         ]
     )
-    assert status == 3
-    assert "learning rate" in capsys.readouterr().err
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "learning rate" in err and err.count("\n") == 1
 
 
 def train_help(monkeypatch, capsys) -> str:

@@ -1,10 +1,12 @@
-"""Tests of ffnn.datasets.mnist: IDX parsing, file lookup and verification, the
-downloader against a local HTTP server, and (when $FFNN_DATA has it) real MNIST."""
+"""Tests of ffnn.datasets.mnist: file lookup and verification, the downloader
+against a local HTTP server, and (when $FFNN_DATA has it) real MNIST. The IDX
+format itself is tested in test_idx.py."""
 
 import gzip
 import hashlib
 import http.server
 import os
+import socket
 import threading
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn.datasets import load_mnist, read_idx
+from ffnn.datasets import load_mnist
 from ffnn.datasets.mnist import (
     FILES,
     MNIST_SHA256,
@@ -77,75 +79,6 @@ def no_data_env(monkeypatch, tmp_path):
     monkeypatch.setenv("FFNN_DATA", str(empty))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     return tmp_path / "cache"
-
-
-# ------------------------------------------------------------------------ IDX
-@pytest.mark.parametrize("gz", [False, True])
-def test_read_idx_round_trips_images_and_labels(tmp_path, gz):
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (5, 3, 4), dtype=np.uint8)
-    labels = rng.integers(0, 10, 5, dtype=np.uint8)
-    got_images = read_idx(write(tmp_path / "images", idx_bytes(images), gz))
-    got_labels = read_idx(write(tmp_path / "labels", idx_bytes(labels), gz))
-    assert got_images.dtype == np.uint8 and got_images.shape == (5, 3, 4)
-    assert np.array_equal(got_images, images)
-    assert got_labels.dtype == np.uint8 and np.array_equal(got_labels, labels)
-    got_images[0, 0, 0] = 7  # a writable array of its own
-
-
-def test_read_idx_header_counts_are_big_endian(tmp_path):
-    images = np.zeros((2, 300, 1), np.uint8)  # 300 needs two bytes: order matters
-    assert read_idx(write(tmp_path / "x", idx_bytes(images), False)).shape == (
-        2,
-        300,
-        1,
-    )
-
-
-@pytest.mark.parametrize("gz", [False, True])
-@pytest.mark.parametrize(
-    ("extra", "word"), [(-1, "truncated"), (-40, "truncated"), (3, "oversized")]
-)
-def test_read_idx_rejects_a_payload_of_the_wrong_size(tmp_path, gz, extra, word):
-    content = idx_bytes(np.ones((4, 5, 5), np.uint8))
-    content = content[:extra] if extra < 0 else content + b"\x00" * extra
-    path = write(tmp_path / "images", content, gz)
-    sizes = f"needs 100 bytes after the header, the file holds {100 + extra}"
-    with pytest.raises(ValueError, match=word) as info:
-        read_idx(path)
-    assert str(path) in str(info.value) and sizes in str(info.value)
-
-
-def test_read_idx_rejects_labels_whose_count_exceeds_the_data(tmp_path):
-    content = (0x801).to_bytes(4, "big") + (10).to_bytes(4, "big") + bytes(9)
-    path = write(tmp_path / "labels", content, False)
-    with pytest.raises(ValueError, match=r"needs 10 bytes .* holds 9"):
-        read_idx(path)
-
-
-@pytest.mark.parametrize("magic", [0x00000802, 0x00000D03, 0x08030000, 0x00000000])
-def test_read_idx_rejects_other_magic_numbers(tmp_path, magic):
-    path = write(tmp_path / "odd", idx_bytes(np.zeros((2, 2), np.uint8), magic), True)
-    with pytest.raises(ValueError, match=f"0x{magic:08x}") as info:
-        read_idx(path)
-    assert str(path) in str(info.value)
-
-
-@pytest.mark.parametrize("content", [b"", b"\x00\x00", (0x803).to_bytes(4, "big")])
-def test_read_idx_rejects_a_short_header(tmp_path, content):
-    path = write(tmp_path / "short", content, False)
-    with pytest.raises(ValueError, match="header") as info:
-        read_idx(path)
-    assert str(path) in str(info.value)
-
-
-def test_read_idx_rejects_a_truncated_gzip_stream(tmp_path):
-    path = tmp_path / "images.gz"
-    blob = gzip.compress(idx_bytes(np.arange(600, dtype=np.uint8).reshape(6, 10, 10)))
-    path.write_bytes(blob[: len(blob) // 2])
-    with pytest.raises(ValueError, match="gzip") as info:
-        read_idx(path)
-    assert str(path) in str(info.value)
 
 
 # ---------------------------------------------------------- load (local files)
@@ -553,6 +486,64 @@ def test_download_into_an_explicit_path(server, tmp_path):
         timeout=5,
     )
     assert listing(folder) == sorted(f"{name}.gz" for name in FILES)
+
+
+def _closed_port():
+    """A local port nothing listens on: connecting fails at once, as offline."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_offline_download_raises_a_one_line_download_error(no_data_env):
+    cache = no_data_env
+    _, _, checksums = fake_mnist(seed=30)
+    unreachable = [f"http://127.0.0.1:{_closed_port()}/m{i}/" for i in (1, 2)]
+    with pytest.raises(DownloadError) as info:
+        load_mnist(
+            download=True,
+            cache_dir=cache,
+            mirrors=unreachable,
+            checksums=checksums,
+            timeout=5,
+        )
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"could not download {TRAIN_IMAGES}.gz from any mirror")
+    assert all(
+        f"{mirror}{TRAIN_IMAGES}.gz: URLError" in message for mirror in unreachable
+    )
+    assert isinstance(info.value, OSError)
+    assert listing(cache) == []
+
+
+def test_download_of_a_gzip_bomb_stops_after_the_declared_size(server, no_data_env):
+    # a label file declaring 40 labels, followed by 64 MiB of zeros (64 KB gzipped)
+    cache = no_data_env
+    _, contents, checksums = fake_mnist(seed=31)
+    serve(server, "m1", contents)
+    bomb = gzip.compress(contents[TEST_LABELS] + bytes(2**26), 9)
+    server.routes[f"/m1/{TEST_LABELS}.gz"] = ("ok", bomb)
+    with pytest.raises(DownloadError, match="oversized IDX data") as info:
+        load_mnist(
+            download=True,
+            cache_dir=cache,
+            mirrors=mirrors(server, "m1"),
+            checksums=checksums,
+            timeout=5,
+        )
+    assert f"needs {N_TEST} bytes" in str(info.value)
+    assert TEST_LABELS not in " ".join(listing(cache))
+
+
+def test_load_mnist_refuses_a_file_whose_header_declares_too_much(tmp_path):
+    _, contents, checksums = fake_mnist(seed=32)
+    header = (0x803).to_bytes(4, "big") + np.array([2**22, 28, 28], ">u4").tobytes()
+    contents[TRAIN_IMAGES] = header + contents[TRAIN_IMAGES][16:]
+    folder = write_set(tmp_path / "mnist", contents)
+    with pytest.raises(ValueError, match="more than ffnn reads") as info:
+        load_mnist(folder, checksums=checksums)
+    assert TRAIN_IMAGES in str(info.value)
 
 
 # ---------------------------------------------------------------- real MNIST

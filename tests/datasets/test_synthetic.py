@@ -136,6 +136,10 @@ def test_unknown_dataset_lists_valid_names():
         ({"n_samples": 10.5}, TypeError, "n_samples must be an integer"),
         ({"noise": -0.1}, ValueError, "noise must be a finite number >= 0"),
         ({"noise": float("inf")}, ValueError, "noise"),
+        ({"seed": "abc"}, TypeError, "seed must be an int >= 0 or None, got 'abc'"),
+        ({"seed": 1.5}, TypeError, "seed must be an int"),
+        ({"seed": -1}, ValueError, r"seed must be an int in \[0, 4294967295\]"),
+        ({"seed": 2**32}, ValueError, r"seed must be an int in \[0, 4294967295\]"),
     ],
 )
 def test_bad_arguments(name, kwargs, error, match):
@@ -146,3 +150,18 @@ def test_bad_arguments(name, kwargs, error, match):
 def test_spiral_needs_two_classes():
     with pytest.raises(ValueError, match="n_classes must be >= 2"):
         make_spiral(30, n_classes=1)
+
+
+@pytest.mark.parametrize(
+    ("factor", "error"), [(1.0, ValueError), (-0.5, ValueError), ("0.5", TypeError)]
+)
+def test_circles_factor_is_a_fraction(factor, error):
+    with pytest.raises(error, match="factor must be"):
+        make_circles(30, factor=factor)
+
+
+def test_friedman1_seed_is_named():
+    from ffnn.datasets import make_friedman1
+
+    with pytest.raises(TypeError, match="seed must be an int >= 0 or None"):
+        make_friedman1(30, seed="abc")

@@ -298,7 +298,7 @@ TAMPERINGS = {
     ),
     "classes of wrong length": (
         _two_of_three_classes,
-        "it has (2,) class labels for 3 outputs",
+        f"{CLASSES_KEY} has shape (2,), expected (3,)",
     ),
     "no classes": (_no_classes, "it has no class labels"),
     "regressor description on a softmax network": (
@@ -336,3 +336,97 @@ def test_plain_network_file_still_loads_as_a_network(tmp_path):
     loaded = ffnn.load(tmp_path / "net.npz")
     assert type(loaded) is ffnn.Network
     assert np.array_equal(loaded.predict_proba(X), net.predict_proba(X))
+
+
+def _set(part, name, value):
+    def edit(description, arrays):
+        description[part][name] = value
+
+    return edit
+
+
+def _labels(value):
+    def edit(description, arrays):
+        arrays[CLASSES_KEY] = value
+
+    return edit
+
+
+#: each tampering the loader must catch before it reaches predict or fit, with
+#: the words of its error
+CHECKED_ON_LOAD = {
+    "fitted count is a string": (_set("fitted", "n_iter_", "5"), "n_iter_ is '5'"),
+    "fitted count is a bool": (_set("fitted", "t_", True), "t_ is True"),
+    "loss curve holds a string": (
+        _set("fitted", "loss_curve_", [0.5, "x"]),
+        "loss_curve_ is [0.5, 'x'], not a list of numbers",
+    ),
+    "feature names of the wrong length": (
+        _set("fitted", "feature_names_in_", ["a", "b"]),
+        "it names 2 features for 4 inputs",
+    ),
+    "feature names that are no strings": (
+        _set("fitted", "feature_names_in_", [1, 2, 3, 4]),
+        "feature_names_in_ is [1, 2, 3, 4], not a list of strings",
+    ),
+    "unknown activation": (
+        _set("params", "activation", "evil"),
+        "bad parameters (activation must be one of",
+    ),
+    "negative alpha": (_set("params", "alpha", -1), "bad parameters (alpha"),
+    "alpha beyond a float": (_set("params", "alpha", 10**400), "bad parameters"),
+    "max_iter a list": (_set("params", "max_iter", [1]), "bad parameters (max_iter"),
+    "class_weight with a list as label": (
+        _set("params", "class_weight", {"pairs": [[[0], 1.0]]}),
+        "class_weight is not a list of [label, weight] pairs",
+    ),
+    "class_weight with a string as weight": (
+        _set("params", "class_weight", {"pairs": [[0, "heavy"]]}),
+        "class_weight is not a list of [label, weight] pairs",
+    ),
+    "classes_object not a bool": (
+        lambda description, arrays: description.update(classes_object="yes"),
+        "classes_object is 'yes', not a bool",
+    ),
+    "NaN label": (
+        _labels(np.array([0.0, np.nan, 2.0])),
+        f"{CLASSES_KEY} holds 1 NaN or infinite values",
+    ),
+    "complex labels": (
+        _labels(np.array([0j, 1j, 2j])),
+        f"{CLASSES_KEY} holds complex128 values, not labels",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHECKED_ON_LOAD))
+def test_tampered_descriptions_are_refused_on_load(case, tmp_path):
+    X, y = _blobs()
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    path = _classifier().fit(frame, y).save(tmp_path / "model.npz")
+    edit, reason = CHECKED_ON_LOAD[case]
+    _rewrite(path, edit)
+    with pytest.raises(ValueError, match=re.escape(reason)) as error:
+        ffnn.load(path)
+    assert str(path) in str(error.value)
+
+
+def test_object_labels_are_never_unpickled(tmp_path):
+    X, y = _blobs()
+    path = _classifier().fit(X, y).save(tmp_path / "model.npz")
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays[CLASSES_KEY] = np.array([{"payload": 1}, None, 2], dtype=object)
+    with open(path, "wb") as file:
+        np.savez(file, **arrays)  # pickles the object array
+    with pytest.raises(ValueError, match="only pickle reads; ffnn never unpickles"):
+        ffnn.load(path)
+
+
+def test_a_hostile_value_makes_a_short_message(tmp_path):
+    X, y = _blobs()
+    path = _classifier().fit(X, y).save(tmp_path / "model.npz")
+    _rewrite(path, _set("params", "solver", "x" * 100_000))
+    with pytest.raises(ValueError, match="bad parameters") as error:
+        ffnn.load(path)
+    assert len(str(error.value)) < 500 + len(str(path))

@@ -311,3 +311,27 @@ def test_pipeline_params_reach_the_estimator():
     pipe.set_params(feedforwardclassifier__hidden_layer_sizes=(6,))
     pipe.fit(X, y)
     assert pipe[-1].coefs_[0].shape == (4, 6)
+
+
+# ------------------------------------- the whole toolchain on a DataFrame with labels
+def test_pipeline_grid_search_and_cross_validation_on_a_dataframe_with_string_labels():
+    """What a practitioner does: a DataFrame of named features and string labels
+    through a pipeline, a grid search on two processes and cross-validation."""
+    X, y = _classification(n_samples=120)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    labels = pd.Series(np.array(["setosa", "versicolor", "virginica"])[y])
+    model = make_pipeline(StandardScaler(), _estimator("classifier"))
+    search = GridSearchCV(
+        model, {"feedforwardclassifier__alpha": [1e-4, 1e-2]}, cv=3, n_jobs=2
+    ).fit(frame, labels)
+    best = search.best_estimator_
+    assert list(best[-1].classes_) == ["setosa", "versicolor", "virginica"]
+    assert list(best.feature_names_in_) == ["a", "b", "c", "d"]  # the pipeline's
+    assert set(best.predict(frame)) <= set(labels)
+    assert search.best_score_ > 0.9
+    scores = cross_val_score(model, frame, labels, cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.9
+    regression = make_pipeline(StandardScaler(), _estimator("regressor"))
+    X_r, y_r = _regression(n_samples=90)
+    frame_r = pd.DataFrame(X_r, columns=["p", "q", "r", "s"])
+    assert cross_val_score(regression, frame_r, pd.Series(y_r), cv=3).min() > 0.5

@@ -400,6 +400,7 @@ BAD_PARAMETERS = [
     ("power_t", -0.5, ValueError),
     ("tol", -1e-4, ValueError),
     ("momentum", 1.5, ValueError),
+    ("momentum", 1.0, ValueError),
     ("beta_1", 1.0, ValueError),
     ("beta_2", -0.1, ValueError),
     ("epsilon", 0.0, ValueError),
@@ -412,6 +413,11 @@ BAD_PARAMETERS = [
     ("early_stopping", None, TypeError),
     ("nesterovs_momentum", "no", TypeError),
     ("class_weight", "unbalanced", ValueError),
+    ("random_state", "abc", TypeError),
+    ("random_state", 1.5, TypeError),
+    ("random_state", -1, ValueError),
+    ("random_state", 2**32, ValueError),
+    ("verbose", "loud", TypeError),
 ]
 
 
@@ -436,6 +442,51 @@ def test_other_losses_and_an_empty_validation_set_are_refused():
         _make("regressor", early_stopping=True, validation_fraction=0.0).fit(X, y)
 
 
+@quiet
+@pytest.mark.parametrize("kind", KINDS)
+def test_ragged_lists_are_refused_by_name(kind):
+    X, y = _data(kind, 6)
+    ragged = [[1.0, 2.0, 3.0], [4.0, 5.0], *X[2:].tolist()]
+    with pytest.raises(ValueError, match="X is ragged: row 0 has 3 values but row 1"):
+        _make(kind).fit(ragged, y)
+    est = _make(kind, max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="X is ragged"):
+        est.predict(ragged)
+    if kind == "regressor":
+        bad_y = [[0.5], [0.5, 1.0], *[[0.5]] * 4]
+    else:
+        bad_y = [[0], [0, 1], 0, 1, 2, 1]
+    with pytest.raises(ValueError, match="y is ragged"):
+        _make(kind).fit(X, bad_y)
+
+
+@quiet
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_outputs_that_overflow_are_an_error_naming_the_rows(kind, dtype):
+    """Inputs near the dtype's largest float overflow a ReLU network's outputs
+    (any weight above 1 in size does it): NonFiniteOutputError, as the Network's
+    own methods, not NaN probabilities."""
+    X, y = _data(kind)
+    est = _make(kind, activation="relu", dtype=dtype, max_iter=5).fit(X, y)
+    est.coefs_[0][...] = 2.0  # every hidden unit sums 2x of each input: overflows
+    big = float(np.finfo(dtype).max)
+    X_new = np.array([[0.1, 0.2, 0.3], [big, big, big]], dtype=dtype)
+    with pytest.raises(ffnn.losses.NonFiniteOutputError, match=r"rows \[1\]"):
+        _outputs(est, X_new)
+    assert np.isfinite(_outputs(est, X_new[:1])).all()
+
+
+@quiet
+def test_float64_input_beyond_a_float32_estimators_range_is_refused():
+    X, y = _data("classifier")
+    est = _make("classifier", dtype="float32", max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        est.predict(np.array([[1e300, 0.0, 0.0]]))
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        _make("classifier", dtype="float32").fit(X * 1e300, y)
+
+
 # -------------------------------------------------------------------- engines
 @quiet
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
@@ -448,3 +499,95 @@ def test_layers_and_fast_engines_train_alike(kind, solver):
     for a, b in zip(_parameters(layers), _parameters(fast), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(_outputs(layers, X), _outputs(fast, X), rtol=1e-8)
+
+
+# ------------------------------------------------------------- refused calls
+@quiet
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda est, X, y: est.fit(X, np.zeros(len(y), int)), "one class only"),
+        (lambda est, X, y: est.fit(X, y, sample_weight=np.ones(3)), "sample_weight"),
+        (
+            lambda est, X, y: est.fit(np.ones((len(y), 5)), y, sample_weight=[1]),
+            "sample_weight",
+        ),
+        (lambda est, X, y: est.fit(X, y + 7), "class_weight names labels"),
+    ],
+)
+def test_a_refused_refit_leaves_a_fitted_classifier_as_it_was(call, match):
+    X, y = _data("classifier")
+    est = _make("classifier", max_iter=5, class_weight={0: 2.0})
+    est.fit(X, y)
+    before = est.predict_proba(X)
+    with pytest.raises(ValueError, match=match):
+        call(est, X, y)
+    assert list(est.classes_) == [0, 1, 2] and est.n_features_in_ == 3
+    assert np.array_equal(est.predict_proba(X), before)
+
+
+@quiet
+def test_a_refused_first_partial_fit_leaves_nothing_behind():
+    X, y = _data("classifier")
+    est = _make("classifier")
+    with pytest.raises(ValueError, match="sample_weight"):
+        est.partial_fit(X, y, classes=[0, 1, 2], sample_weight=[1.0])
+    assert not hasattr(est, "classes_") and not hasattr(est, "network_")
+
+
+@quiet
+def test_class_weight_of_a_class_absent_from_a_partial_fit_batch():
+    X, y = _data("classifier")
+    weights = {0: 1.0, 1: 2.0, 2: 3.0}
+    est = _make("classifier", class_weight=weights)
+    est.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])  # no class 2 here
+    same = _make("classifier")
+    same.partial_fit(
+        X[y < 2], y[y < 2], classes=[0, 1, 2],
+        sample_weight=np.where(y[y < 2] == 0, 1.0, 2.0),
+    )  # fmt: skip
+    assert np.array_equal(_outputs(est, X), _outputs(same, X))
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial_fit"):
+        _make("classifier", class_weight="balanced").partial_fit(
+            X, y, classes=[0, 1, 2]
+        )
+
+
+@quiet
+def test_early_stopping_on_few_samples_of_many_classes():
+    """scikit-learn stratifies the validation split of a binary problem only:
+    ten classes in 60 samples leave too few for a stratified 10 % share."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    est = _make("classifier", early_stopping=True, max_iter=5).fit(X[:60], y[:60])
+    assert len(est.validation_scores_) == est.n_iter_ == 5
+
+
+@quiet
+def test_a_weighted_full_batch_loss_curve_is_the_objective():
+    """With the full batch the reported loss is exactly the weighted mean loss
+    plus 0.5·alpha·Σw²/Σs at the weights the epoch started from."""
+    X, y = _data("classifier")
+    weights = np.linspace(0.5, 3.0, len(y))
+    est = _make("classifier", batch_size=len(y), alpha=10.0, max_iter=1, shuffle=False)
+    est.fit(X, y)  # creates the network; its weights are the start below
+    start = [p.copy() for p in est.network_.parameters()]
+    est.set_params(warm_start=True, max_iter=1).fit(X, y, sample_weight=weights)
+    after = [p.copy() for p in est.network_.parameters()]
+    est.network_.set_parameters(start)
+    probabilities = est.predict_proba(X)
+    data_loss = log_loss(y, probabilities, sample_weight=weights)
+    squares = sum(float(np.vdot(W, W)) for W in est.coefs_)
+    expected = data_loss + 0.5 * 10.0 * squares / weights.sum()
+    assert est.loss_curve_[-1] == pytest.approx(expected, rel=1e-10)
+    est.network_.set_parameters(after)
+
+
+@quiet
+def test_a_warm_stochastic_fit_after_lbfgs_starts_its_curves():
+    X, y = _data("regressor")
+    est = _make("regressor", solver="lbfgs", max_iter=5).fit(X, y)
+    assert not hasattr(est, "loss_curve_")
+    est.set_params(solver="adam", warm_start=True, max_iter=3).fit(X, y)
+    assert len(est.loss_curve_) == 3 and est.n_iter_ == 3

@@ -1,12 +1,14 @@
 """Tests of ffnn.experiments.executors: serial, joblib and Dask runs give identical
-results, and progress is reported."""
+results, progress is reported, and an unreachable scheduler fails fast."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
 from ffnn.experiments import run_experiment
-from ffnn.experiments.executors import execute
+from ffnn.experiments.executors import CONNECT_TIMEOUT, execute
 from tests.support.small_sweep import fingerprint, small_experiment
 
 # results depend on BLAS rounding: .ci/run repeats them with other kernels
@@ -43,3 +45,16 @@ def test_progress_reports_every_run():
         small_experiment(repeats=1).specs(), progress=lambda d, t: seen.append((d, t))
     )
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_an_unreachable_scheduler_fails_fast_naming_it(monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("ffnn.experiments.executors.CONNECT_TIMEOUT", 0.5)
+    started = time.perf_counter()
+    with pytest.raises(ConnectionError, match=r"tcp://127\.0\.0\.1:1 within 0\.5 s"):
+        execute(small_experiment(repeats=1).specs(), scheduler="tcp://127.0.0.1:1")
+    assert time.perf_counter() - started < 10  # Dask's own default waits 30 s
+
+
+def test_the_connect_timeout_is_short():
+    assert CONNECT_TIMEOUT <= 10

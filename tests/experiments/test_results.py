@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 
+from ffnn.atomic import WriteError
 from ffnn.experiments import run_experiment
+from tests.support.full_disk import full_disk
 from tests.support.small_sweep import SMALL, fingerprint, small_experiment
 
 # results depend on BLAS rounding: .ci/run repeats them with other kernels
@@ -62,3 +65,14 @@ def test_a_regression_sweep_records_r2_not_accuracy():
     assert len(epochs) == 2 * 3
     assert "val_r2" in epochs[0] and "val_accuracy" not in epochs[0]
     assert epochs[-1]["val_r2"] == result.runs[-1].history.val_r2[-1]
+
+
+def test_saving_on_a_full_disk_leaves_the_older_tables_whole(tmp_path, monkeypatch):
+    result = run_experiment(small_experiment(repeats=1))
+    paths = result.save(tmp_path)
+    before = {name: path.read_bytes() for name, path in paths.items()}
+    monkeypatch.setattr(os, "write", full_disk(room=1000))  # runs.csv needs more
+    with pytest.raises(WriteError):
+        result.save(tmp_path)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -112,6 +112,19 @@ def test_registry_and_unknown_name():
         (lambda: Adam(0.1, epsilon=0.0), ValueError, "epsilon"),
         (lambda: RMSProp(0.1, rho=1.5), ValueError, "rho must be in"),
         (lambda: RMSProp(-1.0), ValueError, "learning_rate"),
+        (lambda: SGD(0.1, momentum="0.9"), TypeError, "momentum must be a number"),
+        (lambda: SGD(0.1, momentum=0.9, nesterov="yes"), TypeError, "nesterov must be"),
+        (lambda: SGD(0.1, fused="yes"), TypeError, "fused must be True, False or None"),
+        (lambda: Adam(0.1, beta1="0.9"), TypeError, "beta1 must be a number"),
+        (lambda: Adam(0.1, beta2=math.nan), ValueError, "beta2 must be in"),
+        (lambda: Adam(0.1, epsilon=-1e-8), ValueError, "epsilon must be a finite"),
+        (lambda: Adam(0.1, epsilon_hat=1), TypeError, "epsilon_hat must be True"),
+        (lambda: RMSProp(0.1, rho=None), TypeError, "rho must be a number"),
+        (
+            lambda: RMSProp(0.1, epsilon=math.inf),
+            ValueError,
+            "epsilon must be a finite",
+        ),
     ],
 )
 def test_bad_settings_are_rejected(make, error, match):

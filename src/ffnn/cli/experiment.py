@@ -1,5 +1,10 @@
 """``ffnn experiment``: run a built-in study or a sweep from a TOML file, with
-command-line overrides, behind a Rich progress bar over the runs."""
+command-line overrides, behind a Rich progress bar over the runs.
+
+The output folder is checked before any run; the study writes into a staging
+folder inside it, published when the study is done
+(:func:`ffnn.atomic.staged_folder`), so the folder holds one study's files or is
+marked incomplete."""
 
 from __future__ import annotations
 
@@ -16,7 +21,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ffnn.experiments import list_studies, run_study
+from ffnn.atomic import WriteError, check_writable, staged_folder
+from ffnn.cli.errors import write_failed
+from ffnn.experiments import ExperimentFile, StudyOutput, list_studies, run_study
+from ffnn.experiments.executors import CONNECT_TIMEOUT
+from ffnn.experiments.study_runner import apply_overrides, load_study_file
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -55,15 +64,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     experiment.add_argument(
         "--n-jobs",
-        type=int,
+        type=_n_jobs,
         default=1,
-        help="local processes running the sweep in parallel",
+        help="local processes running the sweep in parallel (-1: one per CPU)",
     )
     experiment.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="Dask scheduler, e.g. tcp://host:8786 (needs ffnn[distributed])",
+        help="Dask scheduler, e.g. tcp://host:8786 (needs ffnn[distributed]); "
+        f"one that does not answer within {CONNECT_TIMEOUT:g} s is an error",
     )
     experiment.add_argument(
         "--repeats", type=int, default=None, help="override the number of repeats"
@@ -84,6 +94,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     experiment.add_argument("--quiet", action="store_true", help="no progress bar")
     experiment.set_defaults(handler=_experiment)
+
+
+def _n_jobs(text: str) -> int:
+    """A number of processes: a positive integer, or negative as joblib counts
+    (-1 is one per CPU); 0 means nothing."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 processes cannot run anything")
+    return value
 
 
 def _parse_assignment(text: str) -> tuple[str, object]:
@@ -130,8 +152,29 @@ def _experiment(args: argparse.Namespace, console: Console) -> int:
         overrides["base"] = base
     if options:
         overrides["options"] = options
+    spec = load_study_file(target)  # a bad file fails before any folder is made
+    if overrides:
+        spec = apply_overrides(spec, **overrides)
     name = Path(target).stem if args.study == "run" else args.study
     out = args.out if args.out is not None else Path("experiments") / name
+    check_writable(out, "--out")
+    try:
+        with staged_folder(out) as staging:
+            output = _run(args, console, spec, staging)
+    except WriteError as error:
+        raise write_failed(error, out) from error
+    files = {key: out / path.name for key, path in output.files.items()}
+    console.print(
+        f"wrote {len(files)} files to {out}; open {files['report.html']}",
+        markup=False,
+    )
+    return 0
+
+
+def _run(
+    args: argparse.Namespace, console: Console, spec: ExperimentFile, staging: Path
+) -> StudyOutput:
+    """Run the study into ``staging`` behind the progress bar."""
     with Progress(
         TextColumn("[bold]runs"),
         BarColumn(),
@@ -145,16 +188,10 @@ def _experiment(args: argparse.Namespace, console: Console) -> int:
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        output = run_study(
-            str(target),
-            out,
+        return run_study(
+            spec,
+            staging,
             n_jobs=args.n_jobs,
             scheduler=args.scheduler,
             progress=progress,
-            **overrides,
         )
-    console.print(
-        f"wrote {len(output.files)} files to {out}; open {output.files['report.html']}",
-        markup=False,
-    )
-    return 0

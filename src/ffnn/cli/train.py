@@ -7,7 +7,8 @@ The options are the config's settings (:data:`ffnn.config.SETTINGS`): each
 field's declaration gives its flag, type, choices, help and default, so this
 module names none of them. The run starts by printing the resolved
 configuration: the values given, those taken from the data set's preset and the
-defaults.
+defaults; before that it checks that it can write ``--out`` (bad options and an
+unwritable folder are refused before any training).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from ffnn.atomic import check_writable
+from ffnn.cli.errors import write_failed
 from ffnn.config import DATASET_PRESETS, DEFAULT, GIVEN, PRESET, SETTINGS, TrainConfig
 from ffnn.settings import Setting, show_value
 from ffnn.training import Callback, History
@@ -93,9 +96,29 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--out",
         type=Path,
-        default=Path("ffnn-run"),
+        default=None,
         metavar="DIR",
-        help="folder for the model, metrics and plots (default: ffnn-run)",
+        help="folder for the model, metrics and plots (default: ffnn-run, or the "
+        "folder of the --resume checkpoint)",
+    )
+    resuming = train.add_argument_group("checkpoints")
+    resuming.add_argument(
+        "--checkpoint-every",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="every N epochs write DIR/checkpoint.npz: the weights, the "
+        "optimizer's state, the epoch (the schedule's position), the random "
+        "generator and the history, for --resume",
+    )
+    resuming.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="CHECKPOINT",
+        help="continue the run a checkpoint holds, with its configuration; "
+        "--epochs is the total number of epochs (other options must match the "
+        "run's); the result is that of the run never stopped, bit for bit",
     )
     train.add_argument(
         "--quiet",
@@ -196,20 +219,93 @@ def score_lines(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+#: exit status of a run stopped by Ctrl-C (128 + SIGINT), its files written
+INTERRUPTED = 130
+
+
+def config_to_resume(args: argparse.Namespace) -> tuple[TrainConfig, Any]:
+    """The configuration of the ``--resume`` checkpoint's run, with the options
+    given on top (``--epochs`` above all), and the checkpoint."""
+    from ffnn.checkpoints import load_checkpoint
+
+    checkpoint = load_checkpoint(args.resume)
+    saved = checkpoint.metadata.get("config")
+    if not isinstance(saved, dict):
+        raise ValueError(
+            f"{args.resume}: the checkpoint holds no ffnn train configuration; "
+            "resume it from Python with ffnn.train(..., resume=...)"
+        )
+    given = {name: value for name, value in vars(args).items() if name in SETTINGS}
+    try:
+        config = TrainConfig(**{**saved, **given})
+    except TypeError as error:
+        raise ValueError(f"{args.resume}: bad saved configuration ({error})") from None
+    config._sources = {
+        **checkpoint.metadata.get("config_sources", {}),
+        **dict.fromkeys(given, GIVEN),
+    }
+    return config, checkpoint
+
+
 def _train(args: argparse.Namespace, console: Console) -> int:
     # imported here, not with the parser: ffnn --help stays fast
-    from ffnn.run_files import write_run
+    from ffnn.run_files import CHECKPOINT_FILE, clear_run, write_run
     from ffnn.training_run import run_config
 
-    config = config_from_args(args)
+    if args.resume is not None:
+        config, resume = config_to_resume(args)
+        out = args.out if args.out is not None else args.resume.parent
+    else:
+        config, resume = config_from_args(args), None
+        out = args.out if args.out is not None else Path("ffnn-run")
+    check_writable(out, "--out")
+    options: dict[str, Any] = {"resume": resume}
+    if args.checkpoint_every is not None:
+        checkpoint = out / CHECKPOINT_FILE
+        if resume is None or args.resume.resolve() != checkpoint.resolve():
+            # the folder will hold this run's checkpoints: none of an older run
+            try:
+                clear_run(out)
+            except OSError as error:
+                raise write_failed(error, out) from error
+        options.update(
+            checkpoint_path=checkpoint,
+            checkpoint_every=args.checkpoint_every,
+            checkpoint_metadata={
+                "config": config.to_dict(),
+                "config_sources": config.sources(),
+            },
+        )
     print_config(config, console, brief=args.quiet)
+    if resume is not None:
+        console.print(f"resuming after epoch {resume.epoch} of {args.resume}")
     callbacks = [] if args.quiet else [ProgressBar(console)]
     try:
-        run = run_config(config, callbacks)
+        run = run_config(config, callbacks, **options)
     finally:
         for callback in callbacks:
             callback.close()
-    paths = write_run(run, args.out)
+    try:
+        paths = write_run(run, out, keep_checkpoint=args.checkpoint_every is not None)
+    except OSError as error:
+        raise write_failed(error, out) from error
+    if run.history.interrupted:
+        console.print(
+            f"interrupted during epoch {run.history.epochs + 1}: wrote the model "
+            f"and history so far (metrics.json says interrupted) to {out}",
+            markup=False,
+        )
+        return INTERRUPTED
     metrics = run.metrics()
     console.print(repr(run.network), markup=False)
     console.print(f"trained by the {run.history.engine} engine")

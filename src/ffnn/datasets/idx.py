@@ -1,12 +1,21 @@
 """IDX files, MNIST's format: a big-endian header (magic number, then one uint32
-count per dimension) followed by unsigned bytes, gzipped or not."""
+count per dimension) followed by unsigned bytes, gzipped or not.
+
+Reading is bounded: the header comes first (a gzip stream is decompressed a
+chunk at a time), the size it declares must be at most :data:`MAX_IDX_BYTES`,
+and at most :data:`OVERSIZE_MARGIN` bytes beyond that size are ever
+decompressed, so a small gzip file that would expand to gigabytes is refused
+once its header and the bytes it declares are read.
+"""
 
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -15,26 +24,53 @@ IDX_NDIM = {0x00000801: 1, 0x00000803: 3}
 
 GZIP_MAGIC = b"\x1f\x8b"
 
+#: bytes of data an IDX header may declare (MNIST's largest file holds 47 MB)
+MAX_IDX_BYTES = 2**31
+#: bytes read past the declared data to say how many more a file holds
+OVERSIZE_MARGIN = 2**16
+CHUNK_BYTES = 2**20
 
-def _gunzip(data: bytes, source: str) -> bytes:
-    """``data`` decompressed when it is a gzip stream, else ``data`` itself."""
-    if not data.startswith(GZIP_MAGIC):  # IDX files start with two zero bytes
-        return data
-    try:
-        return gzip.decompress(data)
-    except (EOFError, OSError, zlib.error) as error:
+
+def _read_at_most(stream: BinaryIO, size: int, into: bytearray) -> int:
+    """Append up to ``size`` bytes of ``stream`` to ``into``, a chunk at a time
+    so that memory follows the bytes that exist, not the size asked for;
+    returns how many were appended."""
+    start = len(into)
+    while len(into) - start < size:
+        chunk = stream.read(min(CHUNK_BYTES, size - (len(into) - start)))
+        if not chunk:
+            break
+        into += chunk
+    return len(into) - start
+
+
+def _read_checked(stream: BinaryIO, source: str) -> bytearray:
+    """The IDX bytes of ``stream``, header first: the data is read only up to
+    the size the header declares, and that size only if within the limit."""
+    content = bytearray()
+    _read_at_most(stream, 4, content)
+    magic = int.from_bytes(content, "big")
+    if len(content) == 4 and magic in IDX_NDIM:
+        _read_at_most(stream, 4 * IDX_NDIM[magic], content)
+    shape, _ = _header(content, source)
+    expected = math.prod(shape)
+    if expected > MAX_IDX_BYTES:
         raise ValueError(
-            f"{source}: not a valid gzip stream (truncated or corrupt): {error}"
-        ) from error
+            f"{source}: the IDX header's shape {shape} declares {expected} bytes "
+            f"of data, more than ffnn reads ({MAX_IDX_BYTES})"
+        )
+    actual = _read_at_most(stream, expected, content)
+    if actual == expected:  # anything more? (a bounded look, not the whole rest)
+        actual += _read_at_most(stream, OVERSIZE_MARGIN + 1, bytearray())
+    if actual > expected + OVERSIZE_MARGIN:
+        raise _size_error(source, shape, f"more than {expected + OVERSIZE_MARGIN}")
+    if actual != expected:
+        raise _size_error(source, shape, str(actual), truncated=actual < expected)
+    return content
 
 
-def _read_content(path: Path) -> bytes:
-    """The IDX bytes of the file ``path``, gunzipped if need be."""
-    return _gunzip(path.read_bytes(), str(path))
-
-
-def _parse_idx(content: bytes, source: str) -> np.ndarray:
-    """Parse IDX bytes into a uint8 array; ``source`` names the file in errors."""
+def _header(content: bytes | bytearray, source: str) -> tuple[tuple[int, ...], int]:
+    """The shape an IDX header declares, and the header's length in bytes."""
     if len(content) < 4:
         raise ValueError(
             f"{source}: {len(content)} bytes is too short for an IDX header"
@@ -54,14 +90,50 @@ def _parse_idx(content: bytes, source: str) -> np.ndarray:
         )
     # dimension counts are big-endian uint32 after the magic number
     shape = tuple(int(n) for n in np.frombuffer(content, ">u4", ndim, offset=4))
-    expected = int(np.prod(shape))
+    return shape, header_bytes
+
+
+def _size_error(
+    source: str, shape: tuple[int, ...], holds: str, truncated: bool = False
+) -> ValueError:
+    return ValueError(
+        f"{source}: {'truncated' if truncated else 'oversized'} IDX data: the "
+        f"header's shape {shape} needs {math.prod(shape)} bytes after the header, "
+        f"the file holds {holds}"
+    )
+
+
+def _read_content(path: Path, source: str | None = None) -> bytearray:
+    """The IDX bytes (header and data) of the file ``path``, gunzipped if need
+    be, checked against its header as they are read; ``source`` names the file
+    in errors (default: ``path``)."""
+    source = str(path) if source is None else source
+    if not path.is_file():
+        raise FileNotFoundError(f"no IDX file at {path}")
+    gzipped = False
+    try:
+        with path.open("rb") as file:
+            gzipped = file.read(2) == GZIP_MAGIC  # IDX starts with two zero bytes
+            file.seek(0)
+            if not gzipped:
+                return _read_checked(file, source)
+            with gzip.GzipFile(fileobj=file, mode="rb") as stream:
+                return _read_checked(stream, source)
+    except (EOFError, OSError, zlib.error) as error:
+        if not gzipped:
+            raise ValueError(f"{source}: cannot be read: {error}") from error
+        raise ValueError(
+            f"{source}: not a valid gzip stream (truncated or corrupt): {error}"
+        ) from error
+
+
+def _parse_idx(content: bytes | bytearray, source: str) -> np.ndarray:
+    """Parse IDX bytes into a uint8 array; ``source`` names the file in errors."""
+    shape, header_bytes = _header(content, source)
+    expected = math.prod(shape)
     actual = len(content) - header_bytes
     if actual != expected:
-        problem = "truncated" if actual < expected else "oversized"
-        raise ValueError(
-            f"{source}: {problem} IDX data: the header's shape {shape} needs "
-            f"{expected} bytes after the header, the file holds {actual}"
-        )
+        raise _size_error(source, shape, str(actual), truncated=actual < expected)
     pixels = np.frombuffer(content, np.uint8, expected, offset=header_bytes)
     return pixels.reshape(shape).copy()  # a writable array, not a view of bytes
 
@@ -73,7 +145,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     ----------
     path : str or path-like
         The file. A gzip stream (as in ``train-images-idx3-ubyte.gz``) is
-        recognised by its content and decompressed.
+        recognised by its content and decompressed a chunk at a time.
 
     Returns
     -------
@@ -83,9 +155,14 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
 
     Raises
     ------
+    FileNotFoundError
+        If there is no such file.
     ValueError
-        Naming the file, for another magic number, a broken gzip stream, or data
-        whose size is not the product of the header's dimensions.
+        Naming the file, for another magic number, a broken gzip stream, a
+        header declaring more than :data:`MAX_IDX_BYTES` bytes of data, data
+        whose size is not the product of the header's dimensions (a gzip
+        stream is decompressed no further than that size plus
+        :data:`OVERSIZE_MARGIN` bytes), or a file that cannot be read.
     """
     path = Path(path)
     return _parse_idx(_read_content(path), str(path))

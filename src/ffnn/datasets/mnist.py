@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ffnn._validation import check_dtype, check_positive
-from ffnn.datasets.idx import _gunzip, _parse_idx, _read_content
+from ffnn.datasets.idx import MAX_IDX_BYTES, _parse_idx, _read_content
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 TRAIN_LABELS = "train-labels-idx1-ubyte"
@@ -49,15 +49,19 @@ DEFAULT_MIRRORS = (
 IMAGE_SHAPE = (28, 28)
 N_CLASSES = 10
 CHUNK_BYTES = 1 << 16
+#: bytes a download may take: the largest IDX file ffnn reads, and room for a
+#: gzip stream that does not shrink it
+MAX_DOWNLOAD_BYTES = MAX_IDX_BYTES + (1 << 20)
 
 Progress = Callable[[str, int, int | None], None]
 
 
 class DownloadError(OSError):
-    """Every mirror failed to deliver a file; the message lists each failure."""
+    """Every mirror failed to deliver a file; the message, one line, names each
+    mirror's failure."""
 
 
-def _check_sha256(content: bytes, expected: str, source: str) -> None:
+def _check_sha256(content: bytes | bytearray, expected: str, source: str) -> None:
     actual = hashlib.sha256(content).hexdigest()
     if actual != expected.lower():
         raise ValueError(
@@ -130,7 +134,7 @@ def _fetch(
     The bytes go to a hidden temporary file in the same folder, which is
     checked (length, gzip stream, IDX header, checksum) and only then renamed
     into place, so an interrupted or bad download never leaves a file that
-    looks valid.
+    looks valid. At most :data:`MAX_DOWNLOAD_BYTES` are taken from a server.
     """
     import urllib.request  # only downloads need it (and http.client behind it)
 
@@ -147,6 +151,10 @@ def _fetch(
             while chunk := response.read(CHUNK_BYTES):
                 out.write(chunk)
                 received += len(chunk)
+                if received > MAX_DOWNLOAD_BYTES:
+                    raise ValueError(
+                        f"the server sent more than {MAX_DOWNLOAD_BYTES} bytes"
+                    )
                 if progress is not None:
                     progress(target.name, received, total)
         # http.client returns a short body without complaint when the server
@@ -155,8 +163,7 @@ def _fetch(
             raise ValueError(
                 f"transfer interrupted: received {received} of {total} bytes"
             )
-        content = _gunzip(temporary.read_bytes(), url)
-        _parse_idx(content, url)
+        content = _read_content(temporary, source=url)
         _check_sha256(content, sha256, url)
         os.replace(temporary, target)
     finally:
@@ -184,9 +191,10 @@ def _download(
             return target
         except (OSError, ValueError, http.client.HTTPException) as error:
             # OSError covers URLError, HTTPError and timeouts
-            failures.append(f"  {url}: {type(error).__name__}: {error}")
+            reason = " ".join(str(error).split())  # one line
+            failures.append(f"{url}: {type(error).__name__}: {reason}")
     raise DownloadError(
-        f"could not download {name}.gz from any mirror:\n" + "\n".join(failures)
+        f"could not download {name}.gz from any mirror: " + "; ".join(failures)
     )
 
 
@@ -298,10 +306,16 @@ def load_mnist(
         When no folder holds the four files and ``download`` is False; the
         message lists the missing files, the folders searched and the fixes.
     ValueError
-        Naming the file, when a file is not valid IDX, fails its checksum, or
-        disagrees with its partner (image and label counts, 28 × 28 images).
+        Naming the file, when a file is not valid IDX (see
+        :func:`~ffnn.datasets.read_idx`: its header is checked before its data
+        is read, and a gzip stream is decompressed no further than the size the
+        header declares, at most :data:`~ffnn.datasets.idx.MAX_IDX_BYTES`),
+        fails its checksum, or disagrees with its partner (image and label
+        counts, 28 × 28 images).
     DownloadError
-        When every mirror failed for a file; lists each mirror's failure.
+        Only with ``download=True``, when every mirror failed for a file
+        (offline, say); its one-line message names each mirror's failure.
+        It is an OSError.
 
     Notes
     -----

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ffnn._validation import check_int, check_positive
+from ffnn._validation import check_int, check_positive, check_seed
 
 Dataset = tuple[np.ndarray, np.ndarray]
 
@@ -31,7 +31,7 @@ def make_friedman1(
         Number of samples n.
     noise : float
         Standard deviation of the Gaussian noise added to the target.
-    seed : int or None
+    seed : int in [0, 2³² − 1] or None
         Seed of the draw (scikit-learn's ``random_state``).
 
     Returns
@@ -49,6 +49,7 @@ def make_friedman1(
 
     n_samples = check_int(n_samples, "n_samples", minimum=2)
     noise = check_positive(noise, "noise", allow_zero=True)
+    seed = check_seed(seed, maximum=2**32 - 1)  # scikit-learn's bound
     return sklearn.datasets.make_friedman1(
         n_samples, n_features=10, noise=noise, random_state=seed
     )

@@ -11,18 +11,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
-from ffnn.estimators.base import FeedforwardEstimator
+from ffnn.estimators.base import FeedforwardEstimator, _rectangular
+from ffnn.estimators.parameters import is_stochastic
 from ffnn.losses import log_softmax, softmax
 from ffnn.targets import class_sample_weight
-
-
-def _stochastic(estimator: FeedforwardEstimator) -> bool:
-    if estimator.solver not in ("sgd", "adam"):
-        raise AttributeError(
-            f"partial_fit is only available for stochastic optimizers. "
-            f"{estimator.solver} is not stochastic."
-        )
-    return True
 
 
 class FeedforwardClassifier(ClassifierMixin, FeedforwardEstimator):
@@ -71,7 +63,7 @@ class FeedforwardClassifier(ClassifierMixin, FeedforwardEstimator):
     warm_start : bool, default=False
         Continue from the last fit's weights.
     momentum : float, default=0.9
-        SGD momentum μ.
+        SGD momentum μ, in [0, 1) (scikit-learn also takes 1).
     nesterovs_momentum : bool, default=True
         Nesterov's momentum (sgd with momentum > 0).
     early_stopping : bool, default=False
@@ -160,7 +152,7 @@ class FeedforwardClassifier(ClassifierMixin, FeedforwardEstimator):
         self.class_weight = class_weight
 
     # ----------------------------------------------------------------- fitting
-    @available_if(_stochastic)
+    @available_if(is_stochastic)
     def partial_fit(
         self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None
     ) -> FeedforwardClassifier:
@@ -175,6 +167,11 @@ class FeedforwardClassifier(ClassifierMixin, FeedforwardEstimator):
                     "classes must be passed on the first call to partial_fit."
                 )
             self.classes_ = np.unique(np.asarray(classes))
+            try:
+                return self._fit(X, y, sample_weight, incremental=True)
+            except (TypeError, ValueError):
+                del self.classes_  # a refused first call leaves nothing behind
+                raise
         elif classes is not None and not np.array_equal(
             np.unique(np.asarray(classes)), self.classes_
         ):
@@ -185,6 +182,7 @@ class FeedforwardClassifier(ClassifierMixin, FeedforwardEstimator):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
+        y = _rectangular(y, "y")
         if y is not None and type_of_target(y) == "multilabel-indicator":
             raise ValueError(
                 "multilabel indicator y is not supported: FeedforwardClassifier "
@@ -192,7 +190,12 @@ class FeedforwardClassifier(ClassifierMixin, FeedforwardEstimator):
                 "sklearn.multioutput.MultiOutputClassifier for one label per column"
             )
         X, y = validate_data(
-            self, X, y, reset=reset, dtype=(np.float64, np.float32), accept_sparse=False
+            self,
+            _rectangular(X, "X"),
+            y,
+            reset=reset,
+            dtype=(np.float64, np.float32),
+            accept_sparse=False,
         )
         check_classification_targets(y)
         labels = np.unique(y)
@@ -214,9 +217,10 @@ class FeedforwardClassifier(ClassifierMixin, FeedforwardEstimator):
         else:
             self.classes_ = labels
         if len(self.classes_) < 2:
+            label = self.classes_.tolist()[0]
             raise ValueError(
-                f"y has one class only ({self.classes_[0]!r}); a classifier needs "
-                "samples of at least 2 classes"
+                f"y has one class only ({label!r}); a classifier needs samples of at "
+                "least 2 classes"
             )
         return X, y
 
@@ -230,10 +234,18 @@ class FeedforwardClassifier(ClassifierMixin, FeedforwardEstimator):
         super()._initialize(n_features, targets, seed, dtype)
         self.network_.classes = np.arange(len(self.classes_))
 
-    def _with_class_weight(self, weights, y):
+    def _with_class_weight(self, weights, y, incremental):
         if self.class_weight is None:
             return weights
-        by_class = class_sample_weight(self.class_weight, y)
+        if incremental and isinstance(self.class_weight, str):
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: it would "
+                "balance each call's y on its own; pass a dict of weights computed "
+                "once over all the data (sklearn.utils.class_weight."
+                "compute_class_weight)"
+            )
+        # a dict's labels are checked against every class, not only this y's
+        by_class = class_sample_weight(self.class_weight, y, self.classes_)
         return by_class if weights is None else weights * by_class
 
     def _validation_score(self, X, targets, weights):

@@ -7,12 +7,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ffnn.estimators.base import FeedforwardEstimator
-from ffnn.estimators.classifier import _stochastic
+from ffnn.estimators.base import FeedforwardEstimator, _rectangular
+from ffnn.estimators.parameters import is_stochastic
+from ffnn.metrics import r2_score
 
 
 class FeedforwardRegressor(RegressorMixin, FeedforwardEstimator):
@@ -82,7 +82,7 @@ class FeedforwardRegressor(RegressorMixin, FeedforwardEstimator):
             )
         super()._check_parameters()
 
-    @available_if(_stochastic)
+    @available_if(is_stochastic)
     def partial_fit(
         self, X: Any, y: Any, sample_weight: Any = None
     ) -> FeedforwardRegressor:
@@ -91,8 +91,9 @@ class FeedforwardRegressor(RegressorMixin, FeedforwardEstimator):
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(
-            self, X, y, reset=reset, dtype=(np.float64, np.float32),
-            accept_sparse=False, multi_output=True, y_numeric=True,
+            self, _rectangular(X, "X"), _rectangular(y, "y"), reset=reset,
+            dtype=(np.float64, np.float32), accept_sparse=False, multi_output=True,
+            y_numeric=True,
         )  # fmt: skip
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)

@@ -9,6 +9,10 @@ from typing import Any
 from ffnn.experiments.sweep import RunSpec
 from ffnn.experiments.sweep_run import RunResult, run_one
 
+#: seconds to wait for a Dask scheduler to answer before giving up (Dask's own
+#: default is 30 s); a scheduler that is up answers in milliseconds
+CONNECT_TIMEOUT = 5.0
+
 
 def execute(
     specs: Sequence[RunSpec],
@@ -24,7 +28,9 @@ def execute(
         1 runs serially; more runs in that many local processes (joblib).
     scheduler : str or distributed.Client, optional
         A Dask scheduler address (``"tcp://host:8786"``) or client: runs go to
-        the cluster's workers. Needs the ``ffnn[distributed]`` extra.
+        the cluster's workers. Needs the ``ffnn[distributed]`` extra. An
+        address that does not answer within :data:`CONNECT_TIMEOUT` seconds
+        raises a ConnectionError naming it.
     progress : callable(done, total), optional
         Called after each finished run.
     """
@@ -53,7 +59,7 @@ def _execute_dask(specs: Sequence[RunSpec], scheduler: Any) -> Iterator[RunResul
             "running on a Dask cluster needs the 'distributed' extra: "
             "pip install 'ffnn[distributed]'"
         ) from error
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    client = scheduler if isinstance(scheduler, Client) else _connect(scheduler)
     try:
         futures = client.map(run_one, list(specs), pure=False)
         for future in as_completed(futures):
@@ -61,3 +67,19 @@ def _execute_dask(specs: Sequence[RunSpec], scheduler: Any) -> Iterator[RunResul
     finally:
         if client is not scheduler:
             client.close()
+
+
+def _connect(address: str) -> Any:
+    """A Dask client of the scheduler at ``address``, or a ConnectionError
+    after :data:`CONNECT_TIMEOUT` seconds without an answer."""
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=CONNECT_TIMEOUT)
+    except OSError as error:  # Dask's "Timed out trying to connect to …"
+        detail = "" if str(error).startswith("Timed out") else f" ({error})"
+        raise ConnectionError(
+            f"cannot reach the Dask scheduler at {address} within "
+            f"{CONNECT_TIMEOUT:g} s{detail}; is it running, and is the address "
+            "right?"
+        ) from error

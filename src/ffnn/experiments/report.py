@@ -13,6 +13,8 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ffnn.atomic import atomic_write_text
+
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
     from matplotlib.figure import Figure
 
@@ -111,7 +113,7 @@ class Report:
         )
 
     def write(self, path: str | PathLike) -> Path:
+        """Write the report to ``path`` atomically (:mod:`ffnn.atomic`)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.to_html(), encoding="utf-8")
-        return path
+        return atomic_write_text(path, self.to_html())

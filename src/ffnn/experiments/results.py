@@ -1,10 +1,12 @@
 """The results of a sweep: :class:`SweepResult` with its tidy tables (one row
 per run, one per run and epoch), written as ``runs.csv``, ``epochs.csv`` and
-``results.json``; :func:`run_experiment` runs a sweep into one."""
+``results.json`` (each atomically, :mod:`ffnn.atomic`); :func:`run_experiment`
+runs a sweep into one."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from collections.abc import Callable
@@ -15,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ffnn.atomic import atomic_write_text
 from ffnn.experiments.executors import execute
 from ffnn.experiments.sweep import Experiment
 from ffnn.experiments.sweep_run import RunResult
@@ -88,8 +91,9 @@ class SweepResult:
             "experiment": asdict(self.experiment),
             **tables,
         }
-        paths["results.json"] = out / "results.json"
-        paths["results.json"].write_text(json.dumps(json_safe(document), indent=1))
+        paths["results.json"] = atomic_write_text(
+            out / "results.json", json.dumps(json_safe(document), indent=1)
+        )
         return paths
 
     def to_dataframe(self, table: str = "runs"):
@@ -123,12 +127,12 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     columns: list[str] = []
     for row in rows:
         columns += [key for key in row if key not in columns]
-    with path.open("w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=columns)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _csv_cell(v) for k, v in row.items()})
-    return path
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=columns)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_cell(v) for k, v in row.items()})
+    return atomic_write_text(path, text.getvalue())
 
 
 def _csv_cell(value: Any) -> Any:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from ffnn.datasets import REGRESSION_DATASETS
 from ffnn.experiments.config_file import ExperimentFile
 from ffnn.experiments.report import Report, format_value
 from ffnn.experiments.results import SweepResult, run_experiment
@@ -97,6 +98,13 @@ class Study:
     ) -> StudyOutput:
         """Run the study and write everything into ``out``."""
         options = self.check_options(spec.options, spec.source or self.name)
+        dataset = spec.experiment.base.get("dataset", "moons")
+        if self.name != Study.name and dataset in REGRESSION_DATASETS:
+            raise ValueError(
+                f"{spec.source or self.name}: base.dataset: the {self.name} study "
+                f"compares classifiers by their accuracy, and {dataset} is a "
+                "regression set; sweep it in an experiment file without a study"
+            )
         self.check(spec, options)
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -166,12 +174,14 @@ class Study:
             "Training loss per epoch, one curve per grid point (repeat 0).",
         )
         summary = {"points": summarise_points(sweep)}
+        score = score_name(sweep)
+        shown = "accuracy" if score == "accuracy" else "R²"
         sentences = []
         for point in summary["points"]:
             sentences.append(
-                f"{describe_point(point['params'])}: train accuracy "
-                f"{format_value(point['train_accuracy'])}, test accuracy "
-                f"{format_value(point['test_accuracy'])}"
+                f"{describe_point(point['params'])}: train {shown} "
+                f"{format_value(point[f'train_{score}'])}, test {shown} "
+                f"{format_value(point[f'test_{score}'])}"
                 f"{' (diverged)' if point['diverged'] else ''}."
             )
         report.reading(sentences)
@@ -210,9 +220,15 @@ def describe_point(params: Mapping[str, Any]) -> str:
     return ", ".join(f"{k} = {format_value(v)}" for k, v in params.items())
 
 
+def score_name(sweep: SweepResult) -> str:
+    """'accuracy' for a sweep of classifiers, 'r2' for one of regressors."""
+    return "accuracy" if "test_accuracy" in sweep.runs[0].metrics else "r2"
+
+
 def summarise_points(sweep: SweepResult) -> list[dict[str, Any]]:
-    """Per grid point: mean and std over repeats (and folds) of the final metrics,
-    and whether any run diverged."""
+    """Per grid point: mean and std over repeats (and folds) of the final metrics
+    (accuracy, or R² for regressors), and whether any run diverged."""
+    score = score_name(sweep)
     points = []
     for params in sweep.experiment.grid_points():
         runs = sweep.select(**params)
@@ -223,9 +239,9 @@ def summarise_points(sweep: SweepResult) -> list[dict[str, Any]]:
         }
         for metric in (
             "train_loss",
-            "train_accuracy",
+            f"train_{score}",
             "test_loss",
-            "test_accuracy",
+            f"test_{score}",
             "weight_norm",
         ):
             values = np.array([r.metrics[metric] for r in runs], dtype=float)

@@ -1,7 +1,8 @@
 """One run of a sweep: train the network a :class:`RunSpec` describes through
 :mod:`ffnn.training_run` (the path every interface takes) and record its history,
-final metrics and divergence; unlike a single training run, a diverged run is
-recorded, not raised, so the sweep goes on."""
+final metrics and divergence (the rule of :func:`ffnn.training.divergence`);
+unlike a single training run, a diverged run is recorded, not raised, so the
+sweep goes on."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ class RunResult:
     diverged_epoch: int | None
     diagnostics: dict[str, list[float]]
     seconds: float
-    divergence: str = ""  # why the run counts as diverged, in words
+    divergence: str = ""  # why the run diverged, in words (TrainingDivergedError)
 
 
 def run_one(spec: RunSpec) -> RunResult:
@@ -45,17 +46,16 @@ def run_one(spec: RunSpec) -> RunResult:
         data = load_run_data(spec.config, spec.fold, spec.folds)
         prepared = prepare_run(spec.config, data)
         callbacks = [Diagnostics(data.X_train)] if spec.diagnostics else []
-        diverged_epoch = None
+        diverged_epoch, divergence = None, ""
         try:
             history = prepared.train(callbacks)
         except TrainingDivergedError as error:
             history = error.history
-            diverged_epoch = error.epoch
+            diverged_epoch, divergence = error.epoch, error.reason
         metrics = final_metrics(
             prepared.network, data, history, diverged=diverged_epoch is not None
         )
     records = dict(callbacks[0].records) if callbacks else {}
-    divergence = _divergence(history, diverged_epoch)
     return RunResult(
         spec,
         history,
@@ -67,13 +67,3 @@ def run_one(spec: RunSpec) -> RunResult:
         time.perf_counter() - start,
         divergence,
     )
-
-
-def _divergence(history: History, nonfinite_epoch: int | None) -> str:
-    """Why a run diverged ('' if it did not): its loss became NaN or infinite, or
-    it ended above where it started (steps so large they overshoot every time)."""
-    if nonfinite_epoch is not None:
-        return f"the loss became non-finite at epoch {nonfinite_epoch}"
-    if history.epochs >= 2 and history.loss[-1] > history.loss[0]:
-        return f"the loss rose from {history.loss[0]:.3g} to {history.loss[-1]:.3g}"
-    return ""

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ffnn._validation import check_positive
+from ffnn._validation import check_fraction, check_positive
 from ffnn.optimizers.base import Optimizer
 from ffnn.optimizers.update_plan import flat, subtract
 from ffnn.schedules import Schedule
@@ -28,6 +28,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    _state_arrays = ("m", "v")
+    _state_numbers = ("t", "_steps")
 
     def __init__(
         self,
@@ -39,11 +41,8 @@ class Adam(Optimizer):
         epsilon_hat: bool = False,
     ) -> None:
         super().__init__(learning_rate, fused)
-        for value, label in ((beta1, "beta1"), (beta2, "beta2")):
-            if not 0.0 <= float(value) < 1.0:
-                raise ValueError(f"{label} must be in [0, 1), got {value!r}")
-        self.beta1 = float(beta1)
-        self.beta2 = float(beta2)
+        self.beta1 = check_fraction(beta1, "beta1")
+        self.beta2 = check_fraction(beta2, "beta2")
         self.epsilon = check_positive(epsilon, "epsilon")
         if not isinstance(epsilon_hat, bool):
             raise TypeError(f"epsilon_hat must be True or False, got {epsilon_hat!r}")

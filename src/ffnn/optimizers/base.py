@@ -91,10 +91,44 @@ class Optimizer:
     def reset(self) -> None:
         """Forget the state of earlier steps (velocities, moments)."""
 
+    def state(self) -> tuple[dict[str, list[np.ndarray] | None], dict[str, int]]:
+        """Copies of what the next steps depend on besides the gradients: the
+        arrays (velocities, moments) by attribute, and the counters (steps)."""
+        arrays = {
+            name: None
+            if getattr(self, name) is None
+            else [a.copy() for a in getattr(self, name)]
+            for name in self._state_arrays
+        }
+        numbers = {name: int(getattr(self, name)) for name in self._state_numbers}
+        return arrays, numbers
+
+    def set_state(
+        self, arrays: dict[str, list[np.ndarray] | None], numbers: dict[str, int]
+    ) -> None:
+        """Restore a :meth:`state`; ValueError if it belongs to another optimizer."""
+        if set(arrays) != set(self._state_arrays) or set(numbers) != set(
+            self._state_numbers
+        ):
+            raise ValueError(
+                f"the saved optimizer state ({sorted(arrays)}, {sorted(numbers)}) is "
+                f"not a {type(self).__name__}'s"
+            )
+        for name, value in arrays.items():
+            setattr(self, name, None if value is None else [a.copy() for a in value])
+        for name, value in numbers.items():
+            setattr(self, name, int(value))
+        self._plan = None  # planned again for the arrays of the next step
+
     def config(self) -> dict[str, Any]:
         """The optimizer's settings, for metrics files."""
         return {"name": self.name, "learning_rate": self.schedule.config()}
 
     name = "optimizer"
+    #: the state a checkpoint keeps (see :meth:`state` and :meth:`set_state`):
+    #: attributes holding a list of arrays (one per parameter array, or None
+    #: before the first step), and attributes holding a number
+    _state_arrays: tuple[str, ...] = ()
+    _state_numbers: tuple[str, ...] = ("_steps",)
     #: scratch arrays per parameter that the NumPy update needs
     _scratch_sets = 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ffnn._validation import check_positive
+from ffnn._validation import check_fraction, check_positive
 from ffnn.optimizers.base import Optimizer
 from ffnn.optimizers.update_plan import flat, subtract
 from ffnn.schedules import Schedule
@@ -18,6 +18,7 @@ class RMSProp(Optimizer):
     """
 
     name = "rmsprop"
+    _state_arrays = ("v",)
 
     def __init__(
         self,
@@ -27,9 +28,7 @@ class RMSProp(Optimizer):
         fused: bool | None = None,
     ) -> None:
         super().__init__(learning_rate, fused)
-        if not 0.0 <= float(rho) < 1.0:
-            raise ValueError(f"rho must be in [0, 1), got {rho!r}")
-        self.rho = float(rho)
+        self.rho = check_fraction(rho, "rho")
         self.epsilon = check_positive(epsilon, "epsilon")
         self.v: list[np.ndarray] | None = None
 

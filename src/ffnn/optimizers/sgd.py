@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ffnn._validation import check_positive
+from ffnn._validation import check_bool, check_fraction
 from ffnn.optimizers.base import Optimizer
 from ffnn.optimizers.update_plan import add, flat, subtract
 from ffnn.schedules import Schedule
@@ -21,6 +21,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    _state_arrays = ("velocity",)
 
     def __init__(
         self,
@@ -30,10 +31,8 @@ class SGD(Optimizer):
         fused: bool | None = None,
     ) -> None:
         super().__init__(learning_rate, fused)
-        momentum = check_positive(momentum, "momentum", allow_zero=True)
-        if momentum >= 1:
-            raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-        if nesterov and momentum == 0:
+        momentum = check_fraction(momentum, "momentum")
+        if check_bool(nesterov, "nesterov") and momentum == 0:
             raise ValueError("nesterov=True needs a momentum > 0")
         self.momentum = momentum
         self.nesterov = bool(nesterov)

@@ -591,3 +591,22 @@ def test_a_warm_stochastic_fit_after_lbfgs_starts_its_curves():
     assert not hasattr(est, "loss_curve_")
     est.set_params(solver="adam", warm_start=True, max_iter=3).fit(X, y)
     assert len(est.loss_curve_) == 3 and est.n_iter_ == 3
+
+
+def test_ctrl_c_ends_a_fit_with_the_weights_so_far():
+    """As scikit-learn: an interrupted fit warns and keeps what it learned. (The
+    SIGINT comes from another process: a thread's timer may wait seconds for the
+    interpreter lock while the fit runs.)"""
+    import os
+    import subprocess
+
+    X, y = _data("classifier")
+    est = _make("classifier", max_iter=10**6, tol=0.0, n_iter_no_change=10**6)
+    sender = subprocess.Popen(["sh", "-c", f"sleep 0.5; kill -INT {os.getpid()}"])
+    try:
+        with pytest.warns(UserWarning, match="Training interrupted by user"):
+            est.fit(X, y)
+    finally:
+        sender.wait(timeout=10)
+    assert 0 < est.n_iter_ < 10**6
+    assert est.predict(X).shape == y.shape

@@ -38,3 +38,18 @@ def test_cross_validation_runs_one_model_per_fold():
     first_losses = {run.history.loss[0] for run in result.runs}
     assert len(first_losses) == 3
     assert all(0 <= run.metrics["test_accuracy"] <= 1 for run in result.runs)
+
+
+def test_ctrl_c_stops_the_sweep_not_only_its_run(monkeypatch):
+    """An interrupted run raises KeyboardInterrupt, so the next run does not
+    start (the CLI then says interrupted and exits 130)."""
+    from ffnn.training import History
+    from ffnn.training_run import PreparedRun
+
+    def interrupted(self, callbacks=(), **options):
+        return History(loss=[1.0], learning_rate=[0.1], time=[0.0], interrupted=True)
+
+    monkeypatch.setattr(PreparedRun, "train", interrupted)
+    experiment = Experiment(name="stop", base=dict(SMALL), grid={"l2": [0.0, 0.1]})
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(experiment)

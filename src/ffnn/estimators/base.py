@@ -292,7 +292,7 @@ class FeedforwardEstimator(ScikitLearnParameters, BaseEstimator):
         total_weight = n if weights is None else float(np.sum(weights))
         stopping = ScikitLearnStopping(self, n, batch_size, validation, total_weight)
         self.n_iter_ = 0  # the epochs of this call, as scikit-learn counts them
-        train(
+        history = train(
             self.network_,
             X,
             targets,
@@ -311,9 +311,11 @@ class FeedforwardEstimator(ScikitLearnParameters, BaseEstimator):
             # fit, not a loss that rises far above where it started
             divergence_factor=None,
         )
+        if history.interrupted:  # Ctrl-C: the fit so far, as scikit-learn keeps it
+            warnings.warn("Training interrupted by user.", stacklevel=3)
         if self.early_stopping and stopping.best_parameters is not None:
             self.network_.set_parameters(stopping.best_parameters)
-        if not incremental and not stopping.converged:
+        if not incremental and not stopping.converged and not history.interrupted:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",

@@ -52,6 +52,8 @@ def run_one(spec: RunSpec) -> RunResult:
         except TrainingDivergedError as error:
             history = error.history
             diverged_epoch, divergence = error.epoch, error.reason
+        if history.interrupted:  # Ctrl-C stops the sweep, not one run of it
+            raise KeyboardInterrupt
         metrics = final_metrics(
             prepared.network, data, history, diverged=diverged_epoch is not None
         )

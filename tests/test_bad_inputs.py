@@ -4,8 +4,8 @@ raise and a fragment of the message, which names the argument and the problem.
 
 The cases read one a line: ``(call, error, message)``, with the case's id in the
 table's ``ids``. The estimators' bad parameters (every one) are also checked in
-``tests/estimators/test_training.py``; the CLI's in ``tests/cli``. The cases of
-``train()``'s own arguments are expected to fail until train() checks them.
+``tests/estimators/test_training.py``; the CLI's in ``tests/cli``. ``train()``
+checks its own arguments like every other entry point.
 """
 
 from __future__ import annotations
@@ -278,7 +278,7 @@ def test_early_stopping_restore_best_weights_is_a_bool():
         EarlyStopping(restore_best_weights="yes")
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's, until then
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # refused, not warned about
 def test_evaluate_refuses_outputs_that_overflow():
     with pytest.raises(NonFiniteOutputError, match=r"rows \[1\]"):
         ffnn.evaluate(_overflowing(), HUGE, [0, 1])

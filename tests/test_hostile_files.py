@@ -11,6 +11,7 @@ import copy
 import gzip
 import io
 import json
+import math
 import os
 import struct
 import subprocess
@@ -404,6 +405,55 @@ def test_an_idx_header_beyond_the_limit_is_refused_before_any_data(tmp_path):
     outcome, peak = traced(read_idx, path)
     assert_refused(outcome, path, "declares 2293760000 bytes", str(MAX_IDX_BYTES))
     assert peak < MB
+
+
+def test_an_idx_file_just_over_the_limit_is_refused_unallocated(tmp_path):
+    # one image of 28 x 28 more than fits, its data all there (260 KB gzipped)
+    shape = (342_393, 28, 28)
+    assert math.prod(shape) - 784 < MAX_IDX_BYTES < math.prod(shape)
+    path = tmp_path / "images.gz"
+    path.write_bytes(gzip_bomb(idx_header(*shape), math.prod(shape)))
+    outcome, peak = traced(read_idx, path)
+    assert_refused(outcome, path, "declares 268436112 bytes", str(MAX_IDX_BYTES))
+    assert peak < MB
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="needs the resource module")
+def test_an_idx_file_just_under_the_limit_is_held_once(tmp_path):
+    """A valid file of 268 MB (260 KB gzipped) costs its array and little more,
+    in a fresh process: the data goes straight into one array of the declared
+    size, which never grows and is never copied."""
+    shape = (342_392, 28, 28)  # the most images of 28 x 28 that fit
+    assert MAX_IDX_BYTES - 784 < math.prod(shape) <= MAX_IDX_BYTES
+    path = tmp_path / "images.gz"
+    path.write_bytes(gzip_bomb(idx_header(*shape), math.prod(shape)))
+    small = tmp_path / "labels"
+    small.write_bytes(idx_header(3) + bytes(3))
+    script = textwrap.dedent(
+        """
+        import json, resource, sys
+        from ffnn.datasets import read_idx
+
+        def peak():
+            scale = 1 if sys.platform == "darwin" else 1024  # bytes or KiB
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+        read_idx(sys.argv[1])
+        start = peak()
+        images = read_idx(sys.argv[2])
+        print(json.dumps([list(images.shape), int(images.sum()), peak() - start]))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(small), str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    read_shape, total, growth = json.loads(result.stdout)
+    assert read_shape == list(shape) and total == 0
+    assert growth < 300 * MB, growth / MB  # one copy is 256 MiB; two would be 512
 
 
 def test_load_mnist_refuses_a_gzip_bomb(tmp_path, idx_bomb):

@@ -28,7 +28,7 @@ HELP = """
 import contextlib, io
 from ffnn.cli import main
 for argv in (["--help"], ["train", "--help"], ["experiment", "--help"],
-             ["predict", "--help"]):
+             ["predict", "--help"], ["playground", "--help"]):
     with contextlib.redirect_stdout(io.StringIO()):
         try:
             main(argv)
@@ -54,6 +54,23 @@ def test_nothing_slow_is_imported(code):
 
 def test_import_ffnn_leaves_the_cli_libraries_out():
     assert "rich" not in top_modules_after("import ffnn")
+
+
+#: the playground's web server's libraries, loaded by ffnn.playground.server only
+SERVER = {"starlette", "uvicorn", "websockets", "anyio", "httpx"}
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["import ffnn", HELP, "import ffnn.playground.session, ffnn.playground.data"],
+    ids=["import ffnn", "help", "playground session"],
+)
+def test_the_web_server_waits_for_the_playground(code):
+    assert top_modules_after(code) & SERVER == set()
+
+
+def test_the_playground_server_loads_it():
+    assert {"starlette"} <= top_modules_after("import ffnn.playground.server")
 
 
 def test_the_features_load_what_they_need():

@@ -1,17 +1,20 @@
 """Tests of ffnn.serialization: exact round trips, and clean failures on every kind of
 bad file."""
 
+import errno
 import io
 import json
 import os
 import re
 import stat
+import tempfile
 import zipfile
 
 import numpy as np
 import pytest
 
 import ffnn
+from ffnn.atomic import WriteError
 from ffnn.layers import Dense, Dropout
 from ffnn.serialization import (
     FORMAT,
@@ -566,3 +569,45 @@ def test_save_flushes_the_file_to_disk_before_the_rename(tmp_path, monkeypatch):
     # the file's data, then the rename, then the folder entry
     assert calls == ["fsync", "replace", "fsync"]
     _assert_same_network(net, load(tmp_path / "m.npz"), X)
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "code"),
+    [(tempfile, "mkstemp", errno.EACCES), (np, "savez", errno.ENOSPC)],
+    ids=["folder-not-writable", "disk-full"],
+)
+def test_a_failed_save_raises_a_write_error_naming_the_file(
+    tmp_path, monkeypatch, module, name, code
+):
+    """An OS error while saving is a WriteError naming the model file (a failed
+    write, not bad input), and the older file is left whole."""
+    net, _ = _trained(seed=52)
+    path = save(net, tmp_path / "m.npz")
+    before = path.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(module, name, fail)
+    with pytest.raises(WriteError) as info:
+        save(net, path)
+    assert info.value.filename == str(path) and info.value.errno == code
+    assert not isinstance(info.value, PermissionError)  # the CLI's bad input
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.npz"]
+
+
+def test_a_save_under_a_file_raises_a_write_error(tmp_path):
+    net, _ = _trained(seed=53)
+    (tmp_path / "afile").write_text("x")
+    path = tmp_path / "afile" / "sub" / "m.npz"
+    with pytest.raises(WriteError) as info:
+        save(net, path)
+    assert info.value.filename == str(path)
+
+
+def test_a_model_saved_without_the_npz_suffix_keeps_its_name(tmp_path):
+    net, X = _trained(seed=54)
+    path = save(net, tmp_path / "model.bin")
+    assert [p.name for p in tmp_path.iterdir()] == ["model.bin"]
+    _assert_same_network(net, load(path), X)

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import reprlib
 import struct
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -50,6 +48,7 @@ from ffnn.archives import (
     read_array,
     read_text,
 )
+from ffnn.atomic import _writing, atomic_path
 from ffnn.layers import Dense, Dropout, Layer
 from ffnn.losses import get_output
 from ffnn.network import Network
@@ -103,9 +102,10 @@ def save(
 
     ``extra_metadata`` (JSON-serialisable) and ``extra_arrays`` (numbers or
     strings) travel with the network: a fitted estimator stores its settings
-    there (see :mod:`ffnn.estimators.persistence`). The file is written to a
-    temporary name, flushed to disk and renamed, so an interrupted save never
-    leaves a half-written model behind.
+    there (see :mod:`ffnn.estimators.persistence`). The file is written
+    through :func:`ffnn.atomic.atomic_path`: to a temporary name beside
+    ``path``, flushed to disk and renamed, so an interrupted save never leaves
+    a half-written model behind. Missing parent folders are created.
 
     Raises
     ------
@@ -116,6 +116,10 @@ def save(
         not be loaded.
     TypeError
         If the class labels are neither integers nor strings.
+    ffnn.atomic.WriteError
+        An OSError naming ``path``, if the file cannot be written: a folder
+        that cannot be created or written, a full disk. The older file at
+        ``path``, if any, is left as it was.
     """
     path = Path(path)
     arrays = dict(zip(net.parameter_names(), net.parameters(), strict=True))
@@ -149,33 +153,13 @@ def save(
     text = json.dumps(metadata)
     _check_json(text)  # as load will
     arrays[METADATA_KEY] = np.array(text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())  # the data is on disk before the rename
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp made it private
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
+    with _writing(path):  # an OS error here is a WriteError naming path too
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as temporary, temporary.open("wb") as file:
+        # a file object, not a name: np.savez would add '.npz' to a name
+        # without it, and write beside the temporary file
+        np.savez(file, **arrays)
     return path
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Flush the rename to disk (POSIX; Windows cannot open a folder)."""
-    if os.name != "posix":
-        return
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def read_model_file(

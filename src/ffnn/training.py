@@ -11,9 +11,8 @@ forward passes computed, before their updates (as scikit-learn's
 
 from __future__ import annotations
 
+import json
 import math
-import signal
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -30,7 +29,24 @@ from ffnn._validation import (
     check_X,
     check_y,
 )
+from ffnn.checkpoints import (
+    Checkpoint,
+    check_resumable,
+    checkpoint_of,
+    fingerprint,
+    load_checkpoint,
+    restore,
+    save_checkpoint,
+)
+from ffnn.divergence import (
+    DIVERGENCE_FACTOR,
+    DivergenceWatch,
+    TrainingDivergedError,
+    divergence,
+    reference_loss,
+)
 from ffnn.engines import Engine, check_engine, make_engine
+from ffnn.interruption import Interruption
 from ffnn.losses import check_finite_outputs, check_reduction
 from ffnn.metrics import r2_score
 from ffnn.network import Network
@@ -103,104 +119,25 @@ class History:
                 ):
                     raise TypeError(f"History.{name} must be a list of numbers")
                 value = [float(v) for v in value]
+            elif name == "engine" and not isinstance(value, str):
+                raise TypeError(f"History.engine must be a name, got {value!r}")
+            elif name in ("stopped_early", "interrupted") and not isinstance(
+                value, bool
+            ):
+                raise TypeError(f"History.{name} must be True or False, got {value!r}")
+            elif (
+                name == "best_epoch"
+                and value is not None
+                and (isinstance(value, bool) or not isinstance(value, int) or value < 0)
+            ):
+                raise TypeError(f"History.best_epoch must be a count, got {value!r}")
             setattr(history, name, value)
+        if not all(math.isfinite(v) for v in history.loss):
+            raise ValueError("History.loss holds NaN or infinite values")
         lengths = {len(history.loss), len(history.learning_rate), len(history.time)}
         if len(lengths) != 1:
             raise ValueError("History's loss, learning_rate and time differ in length")
         return history
-
-
-#: an epoch's loss above this multiple of the run's reference loss is divergence
-DIVERGENCE_FACTOR = 10.0
-
-
-class TrainingDivergedError(FloatingPointError):
-    """Training diverged (see :func:`divergence`); ``history`` holds the epochs
-    before, ``epoch`` and ``learning_rate`` say where, ``reason`` why."""
-
-    def __init__(
-        self,
-        epoch: int,
-        loss: float,
-        learning_rate: float,
-        history: History,
-        reason: str = "",
-    ) -> None:
-        self.epoch = epoch
-        self.loss = loss
-        self.learning_rate = learning_rate
-        self.history = history
-        self.reason = reason or f"the loss became {loss}"
-        super().__init__(
-            f"training diverged at epoch {epoch}: {self.reason}, with learning rate "
-            f"η = {learning_rate:g}; try a smaller learning rate (remember "
-            "reduction='sum' multiplies the gradient by the batch size)"
-        )
-
-
-def reference_loss(net: Network, targets: np.ndarray, first_loss: float) -> float:
-    """What a run's loss is measured against for divergence: the larger of its
-    first epoch's loss and the loss of an uninformed prediction, ``log k`` for a
-    softmax over ``k`` classes (every class equally likely) and
-    ``½ Σ_j Var(y_j)`` for values (every output at its mean)."""
-    if net.is_classifier:
-        uninformed = math.log(net.n_outputs)
-    else:
-        uninformed = 0.5 * float(np.var(targets, axis=0).sum())
-    return max(first_loss, uninformed)
-
-
-def divergence(
-    loss: float, reference: float, factor: float | None = DIVERGENCE_FACTOR
-) -> str:
-    """Why an epoch's ``loss`` counts as divergence, or '' if it does not.
-
-    The rule: the loss is NaN or infinite, or it exceeds ``factor`` (10 by
-    default; None turns this part off) times the run's :func:`reference_loss`.
-    Saturating activations (tanh, sigmoid) never overflow, so a run whose steps
-    overshoot ends at a large finite loss: ``ffnn train --lr 100`` used to end at
-    a loss of 7956 "successfully". A loss that only spikes, as the notes' runs
-    do, stays far below ten times where it started.
-    """
-    if not math.isfinite(loss):
-        return f"the loss became {loss}"
-    if factor is not None and loss > factor * reference:
-        return (
-            f"the loss rose to {loss:.4g}, above {factor:g} × {reference:.4g}, the "
-            "loss it started from (or an uninformed prediction's)"
-        )
-    return ""
-
-
-class Interruption:
-    """Ctrl-C while :func:`train` runs: the first SIGINT asks training to stop
-    after the current batch (``requested``), a second one raises
-    KeyboardInterrupt at once. Only the main thread receives signals; elsewhere
-    this does nothing."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous: Any = None
-        self._installed = False
-
-    def __enter__(self) -> Interruption:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-            self._installed = True
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __exit__(self, *exc_info: Any) -> None:
-        if self._installed:
-            previous = self._previous
-            signal.signal(
-                signal.SIGINT,
-                signal.default_int_handler if previous is None else previous,
-            )
 
 
 class Callback:
@@ -474,12 +411,16 @@ def train(
         net.classes = classes
         raise
 
-    if checkpoint_every is not None:
-        checkpoint_every = check_int(checkpoint_every, "checkpoint_every")
-        if checkpoint_path is None:
-            raise ValueError("checkpoint_every needs a checkpoint_path to write to")
+    checkpointing = _check_checkpointing(
+        checkpoint_path, checkpoint_every, checkpoint_metadata, resume
+    )
     if divergence_factor is not None:
         divergence_factor = check_positive(divergence_factor, "divergence_factor")
+        if divergence_factor <= 1:
+            raise ValueError(
+                f"divergence_factor must be > 1 (a loss above its start), got "
+                f"{divergence_factor!r}"
+            )
 
     rng = np.random.default_rng(seed)
     passes = make_engine(
@@ -487,21 +428,38 @@ def train(
         sample_weight=weights, penalty_scale=penalty_scale,
     )  # fmt: skip
     total_weight = n if weights is None else float(weights.sum())
-    fingerprint = _fingerprint(
-        net, passes, optimizer, n, batch, shuffle, reduction, alpha, l1,
-        penalty_scale, total_weight,
-    )  # fmt: skip
+    run = None  # what a checkpoint must match
+    if checkpointing:
+        settings = {
+            "batch_size": batch, "shuffle": shuffle, "reduction": reduction,
+            "alpha": alpha, "l1": l1, "penalty_scale": penalty_scale,
+            "clip_norm": clip_norm, "divergence_factor": divergence_factor,
+        }  # fmt: skip
+        run = fingerprint(net, passes.name, optimizer, (X, targets, weights), settings)
     history = History(engine=passes.name)
-    first_epoch = 0
+    watch = None
     if resume is not None:
-        history = _restore(resume, net, optimizer, passes, rng, fingerprint)
-        first_epoch = history.epochs
+        checkpoint = (
+            resume if isinstance(resume, Checkpoint) else load_checkpoint(resume)
+        )
+        check_resumable(checkpoint, run, epochs)  # nothing has changed yet
+        history = restore(
+            checkpoint, net, optimizer, passes.params, passes.order.order, rng
+        )
+        if checkpoint.divergence is not None:
+            watch = DivergenceWatch(
+                checkpoint.divergence["reference"], divergence_factor,
+                above=checkpoint.divergence["above"],
+            )  # fmt: skip
+    elif divergence_factor is not None:
+        initial = _loss_of(net, X, targets, weights)  # before any update
+        watch = DivergenceWatch(
+            reference_loss(net, targets, initial), divergence_factor
+        )
+    first_epoch = history.epochs
     for callback in callbacks:
         callback.on_train_begin(net, history, epochs)
     start = time.perf_counter() - (history.time[-1] if history.time else 0.0)
-    reference = (
-        None if not history.loss else reference_loss(net, targets, history.loss[0])
-    )
     eta = optimizer.schedule(first_epoch)
     # overflow in a diverging run is reported as TrainingDivergedError below,
     # not as a stream of NumPy warnings
@@ -516,9 +474,9 @@ def train(
                 history.interrupted = True
                 break
             epoch_loss /= total_weight
-            if reference is None:
-                reference = reference_loss(net, targets, epoch_loss)
-            reason = divergence(epoch_loss, reference, divergence_factor)
+            reason = (
+                watch.epoch(epoch_loss) if watch else divergence(epoch_loss, 0.0, None)
+            )
             if not reason and not all(np.isfinite(p).all() for p in passes.params):
                 reason = "the weights became NaN or infinite"
             if reason:
@@ -528,125 +486,67 @@ def train(
             for callback in callbacks:
                 stop = callback.on_epoch_end(epoch, net, history) or stop
             if checkpoint_every and (epoch + 1) % checkpoint_every == 0:
-                _write_checkpoint(
-                    checkpoint_path, net, optimizer, passes, rng, history,
-                    fingerprint, checkpoint_metadata,
+                state = None if watch is None else {
+                    "reference": float(watch.reference), "above": watch.above
+                }  # fmt: skip
+                save_checkpoint(
+                    checkpoint_of(
+                        net, optimizer, passes.order.order, rng, history, run,
+                        checkpoint_metadata, state,
+                    ),
+                    checkpoint_path,
                 )  # fmt: skip
             if stop:
                 history.stopped_early = epoch + 1 < epochs
                 break
+        if watch is not None and not history.interrupted:
+            final = _loss_of(net, X, targets, weights)  # the weights it ends with
+            reason = watch.final(final)
+            if reason:
+                raise TrainingDivergedError(history.epochs, final, eta, history, reason)
     for callback in callbacks:
         callback.on_train_end(net, history)
     return history
 
 
-def _fingerprint(
-    net: Network,
-    passes: Engine,
-    optimizer: Optimizer,
-    n: int,
-    batch: int,
-    shuffle: bool,
-    reduction: str,
-    alpha: float,
-    l1: float,
-    penalty_scale: str,
-    total_weight: float,
-) -> dict[str, Any]:
-    """What a resumed run must share with the run that wrote the checkpoint."""
-    from ffnn.run_files import json_safe
-
-    return json_safe(
-        {
-            "samples": n,
-            "sample_weight_sum": total_weight,
-            "batch_size": batch,
-            "shuffle": bool(shuffle),
-            "reduction": reduction,
-            "alpha": alpha,
-            "l1": l1,
-            "penalty_scale": penalty_scale,
-            "engine": passes.name,
-            "optimizer": optimizer.config(),
-            "layers": [layer.config() for layer in net.layers],
-            "output": net.output,
-            "dtype": net.dtype.name,
-        }
-    )
+def _loss_of(
+    net: Network, X: np.ndarray, targets: np.ndarray, weights: np.ndarray | None
+) -> float:
+    """The (weighted) mean loss of the whole training set, without dropout; NaN
+    when the outputs overflow."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = net.forward(X, training=False)
+        if not np.isfinite(Z).all():
+            return math.nan
+        return net.loss_function().forward(Z, targets, weights)
 
 
-def _write_checkpoint(
-    path: str | PathLike,
-    net: Network,
-    optimizer: Optimizer,
-    passes: Engine,
-    rng: np.random.Generator,
-    history: History,
-    fingerprint: dict[str, Any],
-    metadata: dict[str, Any] | None,
-) -> None:
-    from ffnn.checkpoints import Checkpoint, save_checkpoint
+def _check_checkpointing(path: Any, every: Any, metadata: Any, resume: Any) -> bool:
+    """Check train()'s checkpoint arguments; True when the run checkpoints or
+    resumes (and so needs its fingerprint)."""
+    from pathlib import Path
 
-    arrays, numbers = optimizer.state()
-    flat = {
-        name: None if value is None else np.concatenate([a.ravel() for a in value])
-        for name, value in arrays.items()
-    }
-    save_checkpoint(
-        Checkpoint(
-            history.epochs, net, flat, numbers, rng.bit_generator.state,
-            passes.order.order.copy(), history, fingerprint, metadata or {},
-        ),
-        path,
-    )  # fmt: skip
-
-
-def _restore(
-    resume: Any,
-    net: Network,
-    optimizer: Optimizer,
-    passes: Engine,
-    rng: np.random.Generator,
-    fingerprint: dict[str, Any],
-) -> History:
-    """Put the checkpoint ``resume`` (a path or a Checkpoint) into the network,
-    the optimizer, the generator and the batch order; returns its history."""
-    from ffnn.checkpoints import Checkpoint, load_checkpoint
-
-    checkpoint = resume if isinstance(resume, Checkpoint) else load_checkpoint(resume)
-    for key, value in fingerprint.items():
-        saved = checkpoint.fingerprint.get(key)
-        if saved != value:
-            raise ValueError(
-                f"resume: the checkpoint's run had {key}={saved!r}, this run has "
-                f"{value!r}; resume with the data and settings of the run that "
-                "wrote it"
-            )
-    if len(checkpoint.order) != len(passes.order.order):
-        raise ValueError("resume: the checkpoint's sample order has another length")
-    net.set_parameters(checkpoint.network.parameters())
-    if checkpoint.network.classes is not None:
-        net.classes = checkpoint.network.classes
-    shapes = [p.shape for p in passes.params]
-    splits = np.cumsum([int(np.prod(shape)) for shape in shapes])[:-1]
-    arrays = {
-        name: None
-        if flat is None
-        else [
-            part.reshape(shape)
-            for part, shape in zip(np.split(flat, splits), shapes, strict=True)
-        ]
-        for name, flat in checkpoint.optimizer_arrays.items()
-    }
-    optimizer.set_state(arrays, checkpoint.optimizer_numbers)
-    try:
-        rng.bit_generator.state = checkpoint.rng_state
-    except (TypeError, ValueError, KeyError) as error:
-        raise ValueError(
-            f"resume: the checkpoint's generator state is bad ({error})"
-        ) from None
-    passes.order.order[...] = checkpoint.order
-    return checkpoint.history
+    if every is not None:
+        check_int(every, "checkpoint_every")
+        if path is None:
+            raise ValueError("checkpoint_every needs a checkpoint_path to write to")
+    if path is not None:
+        if not isinstance(path, str | PathLike):
+            raise TypeError(f"checkpoint_path must be a path, got {path!r}")
+        if Path(path).is_dir():
+            raise ValueError(f"checkpoint_path {path} is a folder, not a file name")
+    if metadata is not None:
+        if not isinstance(metadata, dict):
+            raise TypeError(f"checkpoint_metadata must be a dict, got {metadata!r}")
+        try:
+            json.dumps(metadata)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"checkpoint_metadata is not JSON ({error})") from None
+    if resume is not None and not isinstance(resume, str | PathLike | Checkpoint):
+        raise TypeError(
+            f"resume must be a checkpoint's path or a Checkpoint, got {resume!r}"
+        )
+    return every is not None or resume is not None
 
 
 def train_epoch(

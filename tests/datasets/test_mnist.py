@@ -8,6 +8,8 @@ import http.server
 import os
 import socket
 import threading
+import tracemalloc
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ from ffnn.datasets import load_mnist
 from ffnn.datasets.mnist import (
     FILES,
     MNIST_SHA256,
+    MNIST_SHAPES,
     TEST_IMAGES,
     TEST_LABELS,
     TRAIN_IMAGES,
@@ -61,6 +64,17 @@ def fake_mnist(seed, n_train=N_TRAIN, n_test=N_TEST):
     contents = {name: idx_bytes(array) for name, array in arrays.items()}
     checksums = {name: hashlib.sha256(c).hexdigest() for name, c in contents.items()}
     return arrays, contents, checksums
+
+
+def gzip_of_zeros(prefix, n_zeros):
+    """A gzip stream of ``prefix`` then ``n_zeros`` zero bytes (about 1000:1),
+    compressed a chunk at a time."""
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 31)  # wbits 31: gzip format
+    zeros = bytes(2**20)
+    parts = [compressor.compress(prefix)]
+    for start in range(0, n_zeros, len(zeros)):
+        parts.append(compressor.compress(zeros[: n_zeros - start]))
+    return b"".join(parts) + compressor.flush()
 
 
 def write_set(folder, contents, gz=True):
@@ -534,6 +548,60 @@ def test_download_of_a_gzip_bomb_stops_after_the_declared_size(server, no_data_e
         )
     assert f"needs {N_TEST} bytes" in str(info.value)
     assert TEST_LABELS not in " ".join(listing(cache))
+
+
+def _download_standard(server, cache, *names):
+    """load_mnist(download=True) with the standard checksums from the mirrors
+    ``names``; returns what it raised and the peak bytes traced meanwhile."""
+    tracemalloc.start()
+    try:
+        load_mnist(
+            download=True, cache_dir=cache, mirrors=mirrors(server, *names), timeout=5
+        )
+    except DownloadError as error:
+        return error, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    raise AssertionError("load_mnist downloaded a file that is not MNIST's")
+
+
+def test_a_standard_download_must_declare_mnists_shape(server, no_data_env):
+    # 300,000 images declared and sent (235 MB, 230 KB gzipped): within the IDX
+    # limit, but not MNIST's training images, so refused after the header
+    cache = no_data_env
+    shape = (300_000, 28, 28)
+    header = (0x803).to_bytes(4, "big") + np.array(shape, ">u4").tobytes()
+    body = gzip_of_zeros(header, 300_000 * 784)
+    for mirror in ("m1", "m2"):
+        server.routes[f"/{mirror}/{TRAIN_IMAGES}.gz"] = ("ok", body)
+    error, peak = _download_standard(server, cache, "m1", "m2")
+    message = str(error)
+    assert f"/m1/{TRAIN_IMAGES}.gz" in message and f"/m2/{TRAIN_IMAGES}.gz" in message
+    assert f"declares shape {shape}" in message
+    assert f"must hold shape {MNIST_SHAPES[TRAIN_IMAGES]}" in message
+    assert peak < 4 * 2**20  # the download's chunks, never the 235 MB
+    assert listing(cache) == []
+
+
+def test_a_standard_download_of_mnists_shape_is_read_to_its_checksum(
+    server, no_data_env
+):
+    # the right shape passes the header's check; zeros then fail the checksum
+    cache = no_data_env
+    header = (0x803).to_bytes(4, "big") + np.array([60000, 28, 28], ">u4").tobytes()
+    server.routes[f"/m1/{TRAIN_IMAGES}.gz"] = (
+        "ok",
+        gzip_of_zeros(header, 60000 * 784),
+    )
+    error, _ = _download_standard(server, cache, "m1")
+    assert "checksum mismatch" in str(error) and "shape" not in str(error)
+    assert listing(cache) == []
+
+
+def test_standard_shapes_cover_the_four_files():
+    assert set(MNIST_SHAPES) == set(FILES)
+    for images, labels in ((TRAIN_IMAGES, TRAIN_LABELS), (TEST_IMAGES, TEST_LABELS)):
+        assert MNIST_SHAPES[images] == (MNIST_SHAPES[labels][0], 28, 28)
 
 
 def test_load_mnist_refuses_a_file_whose_header_declares_too_much(tmp_path):

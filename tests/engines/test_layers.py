@@ -24,7 +24,8 @@ def test_the_layers_engine_runs_the_layer_objects(monkeypatch):
             monkeypatch.setattr(layer_class, method, spy)
     X, y = ffnn.datasets.make_moons(40, seed=0)
     net = ffnn.Network.mlp([2, 5, 2], dropout=0.2, seed=0)
-    ffnn.train(net, X, y, epochs=2, engine="layers", seed=0)
+    # without the divergence rule's passes over the data (its own test below)
+    ffnn.train(net, X, y, epochs=2, engine="layers", seed=0, divergence_factor=None)
     one_step = [
         "Dense.forward",
         "Tanh.forward",
@@ -37,8 +38,14 @@ def test_the_layers_engine_runs_the_layer_objects(monkeypatch):
     ]
     assert calls == one_step * 2  # two epochs of one full batch
     calls.clear()
-    ffnn.train(net, X, y, epochs=2, engine="fast", seed=0)
+    ffnn.train(net, X, y, epochs=2, engine="fast", seed=0, divergence_factor=None)
     assert calls == []  # the fast engine runs its own twins of the layers
+    # the divergence rule measures the loss before the first update and after
+    # the last with the network's own forward pass (no dropout: no Dropout call
+    # draws anything, and the training steps run in the engine)
+    ffnn.train(net, X, y, epochs=2, engine="fast", seed=0)
+    one_pass = ["Dense.forward", "Tanh.forward", "Dropout.forward", "Dense.forward"]
+    assert calls == one_pass * 2
 
 
 def _regression(n=30, k=2, seed=0):

@@ -1,13 +1,14 @@
-"""The ``ffnn`` command: ``ffnn train``, ``ffnn predict``, ``ffnn experiment``.
+"""The ``ffnn`` command: ``ffnn train``, ``ffnn predict``, ``ffnn experiment``,
+``ffnn playground``.
 
 A thin shell over the Python API: options become a :class:`TrainConfig`,
 :func:`ffnn.training_run.run_config` trains, :func:`ffnn.run_files.write_run` writes
 the files.
 Each command lives in its own module (:mod:`ffnn.cli.train`,
-:mod:`ffnn.cli.predict`, :mod:`ffnn.cli.experiment`), which adds its subparser
-and handles its arguments. Every error is one line on stderr with exit status 2
-for bad input and 1 for a failed run (:mod:`ffnn.cli.errors`); ``FFNN_DEBUG=1``
-shows the traceback instead.
+:mod:`ffnn.cli.predict`, :mod:`ffnn.cli.experiment`, :mod:`ffnn.cli.playground`),
+which adds its subparser and handles its arguments. Every error is one line on
+stderr with exit status 2 for bad input and 1 for a failed run
+(:mod:`ffnn.cli.errors`); ``FFNN_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import NoReturn
 from rich.console import Console
 from rich.markup import escape
 
-from ffnn.cli import experiment, predict, train
+from ffnn.cli import experiment, playground, predict, train
 from ffnn.cli.errors import BAD_INPUT, debugging, describe
 
 
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_parser(commands)
     predict.add_parser(commands)
     experiment.add_parser(commands)
+    playground.add_parser(commands)
     return parser
 
 

@@ -2,10 +2,13 @@
 count per dimension) followed by unsigned bytes, gzipped or not.
 
 Reading is bounded: the header comes first (a gzip stream is decompressed a
-chunk at a time), the size it declares must be at most :data:`MAX_IDX_BYTES`,
-and at most :data:`OVERSIZE_MARGIN` bytes beyond that size are ever
+chunk at a time), the size it declares must be at most :data:`MAX_IDX_BYTES`
+(2**28 bytes, 256 MiB; MNIST's largest file holds 47 MB), and the data is
+decompressed straight into one array of that size, allocated once, never grown
+nor copied. At most :data:`OVERSIZE_MARGIN` bytes beyond that size are ever
 decompressed, so a small gzip file that would expand to gigabytes is refused
-once its header and the bytes it declares are read.
+once its header and the bytes it declares are read, having cost at most
+:data:`MAX_IDX_BYTES` of memory.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ IDX_NDIM = {0x00000801: 1, 0x00000803: 3}
 GZIP_MAGIC = b"\x1f\x8b"
 
 #: bytes of data an IDX header may declare (MNIST's largest file holds 47 MB)
-MAX_IDX_BYTES = 2**31
+MAX_IDX_BYTES = 2**28
 #: bytes read past the declared data to say how many more a file holds
 OVERSIZE_MARGIN = 2**16
 CHUNK_BYTES = 2**20
@@ -44,29 +47,53 @@ def _read_at_most(stream: BinaryIO, size: int, into: bytearray) -> int:
     return len(into) - start
 
 
-def _read_checked(stream: BinaryIO, source: str) -> bytearray:
-    """The IDX bytes of ``stream``, header first: the data is read only up to
-    the size the header declares, and that size only if within the limit."""
-    content = bytearray()
-    _read_at_most(stream, 4, content)
-    magic = int.from_bytes(content, "big")
-    if len(content) == 4 and magic in IDX_NDIM:
-        _read_at_most(stream, 4 * IDX_NDIM[magic], content)
-    shape, _ = _header(content, source)
-    expected = math.prod(shape)
+def _read_into(stream: BinaryIO, data: np.ndarray) -> int:
+    """Fill the contiguous array ``data`` from ``stream``, a chunk at a time (a
+    gzip stream decompresses each chunk into a buffer of its own); returns how
+    many bytes were read, fewer than ``data.nbytes`` if the stream ends first."""
+    view = memoryview(data.reshape(-1))  # a flat view of the array's own bytes
+    filled = 0
+    while filled < len(view):
+        n = stream.readinto(view[filled : filled + CHUNK_BYTES])
+        if not n:
+            break
+        filled += n
+    return filled
+
+
+def _read_checked(
+    stream: BinaryIO, source: str, shape: tuple[int, ...] | None = None
+) -> tuple[bytes, np.ndarray]:
+    """The IDX header of ``stream`` and its data as an array of the declared
+    shape: the data is read only up to the size the header declares, that size
+    only if within the limit, and (when ``shape`` is given) only if the header
+    declares ``shape``."""
+    header = bytearray()
+    _read_at_most(stream, 4, header)
+    magic = int.from_bytes(header, "big")
+    if len(header) == 4 and magic in IDX_NDIM:
+        _read_at_most(stream, 4 * IDX_NDIM[magic], header)
+    declared, _ = _header(header, source)
+    expected = math.prod(declared)
     if expected > MAX_IDX_BYTES:
         raise ValueError(
-            f"{source}: the IDX header's shape {shape} declares {expected} bytes "
-            f"of data, more than ffnn reads ({MAX_IDX_BYTES})"
+            f"{source}: the IDX header's shape {declared} declares {expected} "
+            f"bytes of data, more than ffnn reads ({MAX_IDX_BYTES})"
         )
-    actual = _read_at_most(stream, expected, content)
+    if shape is not None and declared != tuple(shape):
+        raise ValueError(
+            f"{source}: the IDX header declares shape {declared}, but this file "
+            f"must hold shape {tuple(shape)}"
+        )
+    data = np.empty(declared, np.uint8)
+    actual = _read_into(stream, data)
     if actual == expected:  # anything more? (a bounded look, not the whole rest)
         actual += _read_at_most(stream, OVERSIZE_MARGIN + 1, bytearray())
     if actual > expected + OVERSIZE_MARGIN:
-        raise _size_error(source, shape, f"more than {expected + OVERSIZE_MARGIN}")
+        raise _size_error(source, declared, f"more than {expected + OVERSIZE_MARGIN}")
     if actual != expected:
-        raise _size_error(source, shape, str(actual), truncated=actual < expected)
-    return content
+        raise _size_error(source, declared, str(actual), truncated=actual < expected)
+    return bytes(header), data
 
 
 def _header(content: bytes | bytearray, source: str) -> tuple[tuple[int, ...], int]:
@@ -103,10 +130,13 @@ def _size_error(
     )
 
 
-def _read_content(path: Path, source: str | None = None) -> bytearray:
-    """The IDX bytes (header and data) of the file ``path``, gunzipped if need
-    be, checked against its header as they are read; ``source`` names the file
-    in errors (default: ``path``)."""
+def _read_file(
+    path: Path, source: str | None = None, shape: tuple[int, ...] | None = None
+) -> tuple[bytes, np.ndarray]:
+    """The IDX header and data array of the file ``path``, gunzipped if need
+    be, checked against its header as they are read (and against ``shape``
+    when given, before any data is read); ``source`` names the file in errors
+    (default: ``path``)."""
     source = str(path) if source is None else source
     if not path.is_file():
         raise FileNotFoundError(f"no IDX file at {path}")
@@ -116,26 +146,15 @@ def _read_content(path: Path, source: str | None = None) -> bytearray:
             gzipped = file.read(2) == GZIP_MAGIC  # IDX starts with two zero bytes
             file.seek(0)
             if not gzipped:
-                return _read_checked(file, source)
+                return _read_checked(file, source, shape)
             with gzip.GzipFile(fileobj=file, mode="rb") as stream:
-                return _read_checked(stream, source)
+                return _read_checked(stream, source, shape)
     except (EOFError, OSError, zlib.error) as error:
         if not gzipped:
             raise ValueError(f"{source}: cannot be read: {error}") from error
         raise ValueError(
             f"{source}: not a valid gzip stream (truncated or corrupt): {error}"
         ) from error
-
-
-def _parse_idx(content: bytes | bytearray, source: str) -> np.ndarray:
-    """Parse IDX bytes into a uint8 array; ``source`` names the file in errors."""
-    shape, header_bytes = _header(content, source)
-    expected = math.prod(shape)
-    actual = len(content) - header_bytes
-    if actual != expected:
-        raise _size_error(source, shape, str(actual), truncated=actual < expected)
-    pixels = np.frombuffer(content, np.uint8, expected, offset=header_bytes)
-    return pixels.reshape(shape).copy()  # a writable array, not a view of bytes
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
@@ -145,7 +164,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     ----------
     path : str or path-like
         The file. A gzip stream (as in ``train-images-idx3-ubyte.gz``) is
-        recognised by its content and decompressed a chunk at a time.
+        recognised by its content and decompressed a chunk at a time, straight
+        into the array returned.
 
     Returns
     -------
@@ -159,10 +179,10 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         If there is no such file.
     ValueError
         Naming the file, for another magic number, a broken gzip stream, a
-        header declaring more than :data:`MAX_IDX_BYTES` bytes of data, data
-        whose size is not the product of the header's dimensions (a gzip
-        stream is decompressed no further than that size plus
+        header declaring more than :data:`MAX_IDX_BYTES` (2**28) bytes of
+        data, data whose size is not the product of the header's dimensions
+        (a gzip stream is decompressed no further than that size plus
         :data:`OVERSIZE_MARGIN` bytes), or a file that cannot be read.
     """
-    path = Path(path)
-    return _parse_idx(_read_content(path), str(path))
+    _, data = _read_file(Path(path))
+    return data

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ffnn._validation import check_dtype, check_positive
-from ffnn.datasets.idx import MAX_IDX_BYTES, _parse_idx, _read_content
+from ffnn.datasets.idx import MAX_IDX_BYTES, _read_file
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 TRAIN_LABELS = "train-labels-idx1-ubyte"
@@ -39,6 +39,16 @@ _SHA256 = {
     TEST_LABELS: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 MNIST_SHA256: Mapping[str, str] = MappingProxyType(_SHA256)  # read-only default
+#: the shape each standard file's IDX header declares: a download verified
+#: against :data:`MNIST_SHA256` must declare it before its data is read
+MNIST_SHAPES: Mapping[str, tuple[int, ...]] = MappingProxyType(
+    {
+        TRAIN_IMAGES: (60000, 28, 28),
+        TRAIN_LABELS: (60000,),
+        TEST_IMAGES: (10000, 28, 28),
+        TEST_LABELS: (10000,),
+    }
+)
 
 DEFAULT_MIRRORS = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -61,8 +71,12 @@ class DownloadError(OSError):
     mirror's failure."""
 
 
-def _check_sha256(content: bytes | bytearray, expected: str, source: str) -> None:
-    actual = hashlib.sha256(content).hexdigest()
+def _check_sha256(header: bytes, data: np.ndarray, expected: str, source: str) -> None:
+    """Compare the SHA-256 of the IDX content (``header`` then ``data``) with
+    ``expected``."""
+    digest = hashlib.sha256(header)
+    digest.update(data.reshape(-1))  # the array's bytes, not a copy of them
+    actual = digest.hexdigest()
     if actual != expected.lower():
         raise ValueError(
             f"{source}: checksum mismatch: the SHA-256 of its IDX content is "
@@ -127,14 +141,22 @@ def _missing_files_error(
 
 # ------------------------------------------------------------------- download
 def _fetch(
-    url: str, target: Path, sha256: str, timeout: float, progress: Progress | None
+    url: str,
+    target: Path,
+    sha256: str,
+    shape: tuple[int, ...] | None,
+    timeout: float,
+    progress: Progress | None,
 ) -> None:
     """Download ``url`` into ``target``, atomically, after verifying it.
 
     The bytes go to a hidden temporary file in the same folder, which is
     checked (length, gzip stream, IDX header, checksum) and only then renamed
     into place, so an interrupted or bad download never leaves a file that
-    looks valid. At most :data:`MAX_DOWNLOAD_BYTES` are taken from a server.
+    looks valid. At most :data:`MAX_DOWNLOAD_BYTES` are taken from a server,
+    and a header that does not declare ``shape`` (when given) is refused
+    before any data is decompressed, so a hostile mirror cannot make ffnn
+    allocate more than the file it should send.
     """
     import urllib.request  # only downloads need it (and http.client behind it)
 
@@ -163,8 +185,8 @@ def _fetch(
             raise ValueError(
                 f"transfer interrupted: received {received} of {total} bytes"
             )
-        content = _read_content(temporary, source=url)
-        _check_sha256(content, sha256, url)
+        header, data = _read_file(temporary, source=url, shape=shape)
+        _check_sha256(header, data, sha256, url)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
@@ -178,16 +200,19 @@ def _download(
     timeout: float,
     progress: Progress | None,
 ) -> Path:
-    """Fetch ``name.gz`` into ``folder`` from the first mirror that works."""
+    """Fetch ``name.gz`` into ``folder`` from the first mirror that works; a
+    standard file (``sha256`` is MNIST's) must declare MNIST's shape."""
     import http.client
 
+    standard = sha256.lower() == MNIST_SHA256.get(name)
+    shape = MNIST_SHAPES[name] if standard else None
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.gz"
     failures = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + f"/{name}.gz"
         try:
-            _fetch(url, target, sha256, timeout, progress)
+            _fetch(url, target, sha256, shape, timeout, progress)
             return target
         except (OSError, ValueError, http.client.HTTPException) as error:
             # OSError covers URLError, HTTPError and timeouts
@@ -221,14 +246,13 @@ def _check_checksums(checksums: Any) -> Mapping[str, str]:
 
 # ----------------------------------------------------------------------- load
 def _load_file(path: Path, sha256: str, ndim: int) -> np.ndarray:
-    content = _read_content(path)
-    array = _parse_idx(content, str(path))
+    header, array = _read_file(path)
     if array.ndim != ndim:
         kind = "image (3-D)" if ndim == 3 else "label (1-D)"
         raise ValueError(
             f"{path}: expected an {kind} IDX file, got shape {array.shape}"
         )
-    _check_sha256(content, sha256, str(path))
+    _check_sha256(header, array, sha256, str(path))
     return array
 
 
@@ -315,7 +339,9 @@ def load_mnist(
     DownloadError
         Only with ``download=True``, when every mirror failed for a file
         (offline, say); its one-line message names each mirror's failure.
-        It is an OSError.
+        It is an OSError. A standard file (its checksum MNIST's) whose IDX
+        header does not declare MNIST's shape (:data:`MNIST_SHAPES`) is such
+        a failure, found before its data is decompressed.
 
     Notes
     -----

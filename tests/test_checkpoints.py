@@ -259,3 +259,42 @@ def test_a_checkpoint_whose_order_is_no_permutation_is_refused(tmp_path):
             copy.writestr(info.filename, data)
     with pytest.raises(ValueError, match="not a permutation"):
         load_checkpoint(target)
+
+
+def test_resuming_on_other_data_of_the_same_size_or_labels_is_refused(tmp_path):
+    X, y = _data()
+    net, optimizer = _run()
+    path = tmp_path / "checkpoint.npz"
+    ffnn.train(
+        net, X, y, optimizer=optimizer, epochs=1, checkpoint_path=path,
+        checkpoint_every=1, **OPTIONS,
+    )  # fmt: skip
+    other_X, _ = ffnn.datasets.make_moons(120, noise=0.3, seed=9)
+    for data, labels in ((other_X, y), (X, np.where(y == 1, 7, 5))):
+        again, again_optimizer = _run()
+        before = again.flat_parameters.copy()
+        with pytest.raises(ValueError, match="resume: the checkpoint's run had"):
+            ffnn.train(
+                again, data, labels, optimizer=again_optimizer, epochs=2,
+                resume=path, **OPTIONS,
+            )  # fmt: skip
+        # a refused resume changes nothing
+        assert np.array_equal(again.flat_parameters, before)
+        assert again.classes is None and again_optimizer.m is None
+    again, again_optimizer = _run()
+    with pytest.raises(ValueError, match="clip_norm"):
+        ffnn.train(
+            again, X, y, optimizer=again_optimizer, epochs=2, resume=path,
+            clip_norm=1.0, **OPTIONS,
+        )  # fmt: skip
+    later = tmp_path / "later.npz"
+    ffnn.train(
+        again, X, y, optimizer=again_optimizer, epochs=3, checkpoint_path=later,
+        checkpoint_every=3, **OPTIONS,
+    )  # fmt: skip
+    once_more, once_more_optimizer = _run()
+    with pytest.raises(ValueError, match="at epoch 3, past the 2 epochs"):
+        ffnn.train(
+            once_more, X, y, optimizer=once_more_optimizer, epochs=2, resume=later,
+            **OPTIONS,
+        )  # fmt: skip

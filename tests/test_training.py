@@ -1172,3 +1172,30 @@ def test_a_second_ctrl_c_interrupts_at_once():
 
     with pytest.raises(KeyboardInterrupt):
         ffnn.train(net, X, y, epochs=50, callbacks=[Twice()])
+
+
+def test_a_spike_that_recovers_is_not_divergence():
+    """η = 0.05 on the notes' summed loss overshoots to a loss of 15 in its
+    fourth epoch, then learns to 98 %: one epoch above the line is a spike."""
+    X, y = _moons(200, seed=0)
+    net = ffnn.Network.mlp([2, 3, 2], activation="tanh", seed=0)
+    history = ffnn.train(
+        net, X, y, optimizer=ffnn.SGD(0.05), epochs=2000, reduction="sum"
+    )
+    assert max(history.loss) > 10 * np.log(2)  # it did spike above the line
+    assert net.accuracy(X, y) > 0.95
+
+
+def test_divergence_within_the_first_epoch_or_at_the_last_is_caught():
+    X, y = _moons(200, seed=0)
+    # mini-batches blow up inside epoch 0: the reference is the loss before it
+    net = ffnn.Network.mlp([2, 3, 2], activation="tanh", seed=0)
+    with pytest.raises(ffnn.TrainingDivergedError):
+        ffnn.train(
+            net, X, y, optimizer=ffnn.SGD(100.0), epochs=500, batch_size=10,
+            reduction="sum",
+        )  # fmt: skip
+    # one epoch whose update lands far off: the weights it ends with are checked
+    net = ffnn.Network.mlp([2, 3, 2], activation="tanh", seed=0)
+    with pytest.raises(ffnn.TrainingDivergedError, match="after the last epoch"):
+        ffnn.train(net, X, y, optimizer=ffnn.SGD(100.0), epochs=1, reduction="sum")

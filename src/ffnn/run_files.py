@@ -34,12 +34,17 @@ from ffnn.training_run import TrainingRun
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn
     from matplotlib.figure import Figure
 
-#: the checkpoint ``ffnn train --checkpoint-every`` writes into its folder
+#: a run's last checkpoint, published with its other files
 CHECKPOINT_FILE = "checkpoint.npz"
+#: where ``ffnn train --checkpoint-every`` writes its checkpoints while it
+#: trains: the folder's published run (an older one) is left whole until the
+#: new run's files replace it, and a killed run leaves this file to resume from
+RUNNING_CHECKPOINT_FILE = "checkpoint.running.npz"
 #: every file a run may leave; a run written into a folder removes the ones an
 #: older run left there (folders written before manifests existed included)
 RUN_FILES = (
     CHECKPOINT_FILE,
+    RUNNING_CHECKPOINT_FILE,
     "model.npz",
     "metrics.json",
     "loss.png",
@@ -51,17 +56,8 @@ RUN_FILES = (
 )
 
 
-def clear_run(out: str | PathLike) -> None:
-    """Remove the files of an older run from ``out`` before a run that writes
-    into the folder while it trains (its checkpoints): the folder then holds
-    the newer run's files only, never a mix (the steps of
-    :func:`ffnn.atomic.staged_folder`, with nothing new to publish)."""
-    with staged_folder(out, replaces=RUN_FILES):
-        pass
-
-
 def write_run(
-    run: TrainingRun, out: str | PathLike, keep_checkpoint: bool = False
+    run: TrainingRun, out: str | PathLike, checkpoint: str | PathLike | None = None
 ) -> dict[str, Path]:
     """Write the model, metrics and figures into the folder ``out``.
 
@@ -69,9 +65,10 @@ def write_run(
     the test set's fitted against true values (``fitted_vs_true.png``); for a
     classifier of 2-D data the decision boundary, for images a confusion matrix,
     a grid of misclassified test images and the first layer's weights as images.
-    Returns the path of each file by name. With ``keep_checkpoint`` the run's
-    own checkpoint in ``out`` (:data:`CHECKPOINT_FILE`) is published with its
-    other files; otherwise an older one is removed.
+    Returns the path of each file by name. ``checkpoint``, the run's last
+    checkpoint (the one it wrote while training, or the one it resumed from),
+    is published with its other files as :data:`CHECKPOINT_FILE`; otherwise
+    an older run's is removed.
 
     The files replace an older run's in ``out`` together (see
     :func:`ffnn.atomic.staged_folder`): if writing fails, say on a full disk,
@@ -83,9 +80,8 @@ def write_run(
     figures = _figures(run)  # drawn before anything is written
     names = ["model.npz", "metrics.json", *figures]
     with staged_folder(out, replaces=RUN_FILES) as staging:
-        checkpoint = out / CHECKPOINT_FILE
-        if keep_checkpoint and checkpoint.is_file():
-            _link_or_copy(checkpoint, staging / CHECKPOINT_FILE)
+        if checkpoint is not None and Path(checkpoint).is_file():
+            _link_or_copy(Path(checkpoint), staging / CHECKPOINT_FILE)
             names.append(CHECKPOINT_FILE)
         with atomic_path(staging / "model.npz") as temporary:
             run.network.save(temporary)

@@ -439,10 +439,14 @@ def train(
     history = History(engine=passes.name)
     watch = None
     if resume is not None:
-        checkpoint = (
-            resume if isinstance(resume, Checkpoint) else load_checkpoint(resume)
-        )
-        check_resumable(checkpoint, run, epochs)  # nothing has changed yet
+        try:  # a refused resume leaves the network as it was (classes included)
+            checkpoint = (
+                resume if isinstance(resume, Checkpoint) else load_checkpoint(resume)
+            )
+            check_resumable(checkpoint, run, epochs)
+        except (TypeError, ValueError):
+            net.classes = classes
+            raise
         history = restore(
             checkpoint, net, optimizer, passes.params, passes.order.order, rng
         )

@@ -98,12 +98,13 @@ def test_ctrl_c_saves_the_model_so_far(tmp_path):
         _command(out, seed=1, epochs=100000), stdout=subprocess.PIPE, text=True
     )
     deadline = time.monotonic() + 60
-    while not (out / "checkpoint.npz").exists() and time.monotonic() < deadline:
+    running = out / "checkpoint.running.npz"  # training has begun
+    while not running.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     stdout, _ = process.communicate(timeout=60)
     assert process.returncode == 130, stdout
-    assert "interrupted during epoch" in stdout
+    assert "interrupted after epoch" in stdout
     history = _history(out)
     assert history["interrupted"] and history["loss"]
     model = ffnn.load(out / "model.npz")
@@ -112,8 +113,16 @@ def test_ctrl_c_saves_the_model_so_far(tmp_path):
 
 def _check_folder(out):
     """Every file left loads (and the models predict) or is absent, and the
-    files left are of one run: the seed in metrics.json and in the
-    checkpoint agree, and the model is the one metrics.json measured."""
+    published files are of one run: the seed in metrics.json and in the
+    published checkpoint agree, and the model is the one metrics.json measured.
+    A killed run's own checkpoint (``checkpoint.running.npz``) loads too.
+    Returns which phases the folder shows: 'training' (a running checkpoint)
+    and 'published' (a complete run)."""
+    phases = set()
+    running = out / "checkpoint.running.npz"
+    if running.exists():
+        load_checkpoint(running).network.predict(np.zeros((1, 2)))
+        phases.add("training")
     seeds = set()
     if (out / "checkpoint.npz").exists():
         checkpoint = load_checkpoint(out / "checkpoint.npz")
@@ -126,31 +135,74 @@ def _check_folder(out):
             model = ffnn.load(out / "model.npz")
             X, y = ffnn.datasets.make_spiral(200, seed=metrics["config"]["seed"])
             assert model.accuracy(X, y) == pytest.approx(metrics["train_accuracy"])
+            phases.add("published")
     elif (out / "model.npz").exists():
         ffnn.load(out / "model.npz").predict(np.zeros((1, 2)))
         assert (out / ".incomplete").exists()  # only mid-publish, marked
     assert len(seeds) <= 1, f"files of runs {seeds} in one folder"
+    return phases
+
+
+def _started_training(path, since, deadline):
+    """Wait until the run started after ``since`` writes its first checkpoint."""
+    while time.monotonic() < deadline:
+        if path.exists() and path.stat().st_mtime >= since:
+            return True
+        time.sleep(0.01)
+    return False
 
 
 @pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_files_that_load_and_one_run(tmp_path):
     """Kill ``ffnn train`` (checkpointing every epoch) at random moments, into
-    one folder, run after run with other seeds."""
+    one folder, run after run with other seeds: every other kill falls while it
+    trains (its checkpoints beside the older run), the others while it ends
+    (training, drawing and publishing its files)."""
     out = tmp_path / "run"
+    running = out / "checkpoint.running.npz"
     rng = np.random.default_rng(0)
     environment = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    start = time.monotonic()
-    process = subprocess.run(_command(out, seed=100, epochs=8), env=environment)
-    assert process.returncode == 0
-    whole = time.monotonic() - start  # one complete run, imports and writes
-    _check_folder(out)
+    process = subprocess.Popen(_command(out, seed=100, epochs=30), env=environment)
+    begun = time.time()
+    assert _started_training(running, begun - 1, time.monotonic() + 60)
+    first_checkpoint = time.monotonic()
+    assert process.wait(timeout=60) == 0
+    rest = time.monotonic() - first_checkpoint  # training and writing
+    assert _check_folder(out) == {"published"}
+    seen = set()
     for attempt in range(6):
+        since = time.time()
         process = subprocess.Popen(
-            _command(out, seed=attempt, epochs=8),
+            _command(out, seed=attempt, epochs=30),
             env=environment,
             stdout=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.3, 1.1) * whole)
+        assert _started_training(running, since, time.monotonic() + 60)
+        window = (0.0, 0.4) if attempt % 2 == 0 else (0.5, 1.3)
+        time.sleep(rng.uniform(*window) * rest)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=60)
-        _check_folder(out)
+        seen |= _check_folder(out)
+    assert seen == {"training", "published"}  # both phases were hit
+
+
+def test_a_resumed_run_keeps_the_checkpoint_it_resumed_from(tmp_path):
+    out = tmp_path / "run"
+    assert (
+        main([*RUN, "--epochs", "4", "--checkpoint-every", "2", "--out", str(out)]) == 0
+    )
+    resume = ["train", "--resume", str(out / "checkpoint.npz"), "--epochs", "6"]
+    assert main([*resume, "--quiet"]) == 0  # no --checkpoint-every this time
+    assert load_checkpoint(out / "checkpoint.npz").epoch == 4  # still resumable
+    assert not (out / "checkpoint.running.npz").exists()
+
+
+def test_a_checkpointing_run_that_fails_leaves_the_older_run_whole(tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--epochs", "5", "--quiet", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    diverging = ["train", "--lr", "100", "--epochs", "300", "--quiet"]
+    assert main([*diverging, "--checkpoint-every", "1", "--out", str(out)]) == 1
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert {name: after[name] for name in before} == before  # the older run, whole
+    assert set(after) - set(before) <= {"checkpoint.running.npz"}

@@ -248,18 +248,24 @@ def config_to_resume(args: argparse.Namespace) -> tuple[TrainConfig, Any]:
     given = {name: value for name, value in vars(args).items() if name in SETTINGS}
     try:
         config = TrainConfig(**{**saved, **given})
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise ValueError(f"{args.resume}: bad saved configuration ({error})") from None
-    config._sources = {
-        **checkpoint.metadata.get("config_sources", {}),
-        **dict.fromkeys(given, GIVEN),
-    }
+    saved_sources = checkpoint.metadata.get("config_sources")
+    sources = config.sources()  # given or default, by value
+    if isinstance(saved_sources, dict):
+        sources.update(
+            (name, source)
+            for name, source in saved_sources.items()
+            if name in sources and source in (GIVEN, PRESET, DEFAULT)
+        )
+    config._sources = {**sources, **dict.fromkeys(given, GIVEN)}
     return config, checkpoint
 
 
 def _train(args: argparse.Namespace, console: Console) -> int:
     # imported here, not with the parser: ffnn --help stays fast
-    from ffnn.run_files import CHECKPOINT_FILE, clear_run, write_run
+    from ffnn.interruption import Interruption
+    from ffnn.run_files import RUNNING_CHECKPOINT_FILE, write_run
     from ffnn.training_run import run_config
 
     if args.resume is not None:
@@ -270,14 +276,12 @@ def _train(args: argparse.Namespace, console: Console) -> int:
         out = args.out if args.out is not None else Path("ffnn-run")
     check_writable(out, "--out")
     options: dict[str, Any] = {"resume": resume}
+    # the run's last checkpoint, published with its files: the one it writes
+    # while training (beside the older run's files, under its own name), or
+    # the one it resumed from
+    checkpoint = args.resume
     if args.checkpoint_every is not None:
-        checkpoint = out / CHECKPOINT_FILE
-        if resume is None or args.resume.resolve() != checkpoint.resolve():
-            # the folder will hold this run's checkpoints: none of an older run
-            try:
-                clear_run(out)
-            except OSError as error:
-                raise write_failed(error, out) from error
+        checkpoint = out / RUNNING_CHECKPOINT_FILE
         options.update(
             checkpoint_path=checkpoint,
             checkpoint_every=args.checkpoint_every,
@@ -290,19 +294,24 @@ def _train(args: argparse.Namespace, console: Console) -> int:
     if resume is not None:
         console.print(f"resuming after epoch {resume.epoch} of {args.resume}")
     callbacks = [] if args.quiet else [ProgressBar(console)]
-    try:
-        run = run_config(config, callbacks, **options)
-    finally:
-        for callback in callbacks:
-            callback.close()
-    try:
-        paths = write_run(run, out, keep_checkpoint=args.checkpoint_every is not None)
-    except OSError as error:
-        raise write_failed(error, out) from error
-    if run.history.interrupted:
+    # a Ctrl-C from here on stops training after its batch and lets the files
+    # be written whole; the run then says it was interrupted
+    with Interruption() as interruption:
+        try:
+            run = run_config(config, callbacks, **options)
+        finally:
+            for callback in callbacks:
+                callback.close()
+        try:
+            paths = write_run(run, out, checkpoint)
+        except OSError as error:
+            raise write_failed(error, out) from error
+        if checkpoint is not None and checkpoint.name == RUNNING_CHECKPOINT_FILE:
+            checkpoint.unlink(missing_ok=True)  # published as checkpoint.npz
+    if run.history.interrupted or interruption.requested:
         console.print(
-            f"interrupted during epoch {run.history.epochs + 1}: wrote the model "
-            f"and history so far (metrics.json says interrupted) to {out}",
+            f"interrupted after epoch {run.history.epochs}: wrote the model and "
+            f"history so far (metrics.json says interrupted) to {out}",
             markup=False,
         )
         return INTERRUPTED

@@ -260,11 +260,11 @@ while True:
 @pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
 def test_sigkill_at_random_moments_never_leaves_a_partial_file_or_a_mix(tmp_path):
-    """A process publishing run after run into one folder is killed 25 times at
+    """A process publishing run after run into one folder is killed 12 times at
     random moments: each time, every file is whole, and all come from one run."""
     out = tmp_path / "run"
     rng = random.Random(0)
-    for _ in range(25):
+    for _ in range(12):
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, ffnn.atomic.__file__, str(out)]
         )

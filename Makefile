@@ -25,7 +25,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python -m pip install --quiet -e ".[bench,playground]"
 	touch $@
 
 demo: $(VENV)/.installed
@@ -39,14 +39,15 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 
 # comparison tables against plain NumPy, scikit-learn and PyTorch, the MNIST
-# recipe epoch by epoch, and the estimators against scikit-learn's MLP
-# (benchmarks/README.md)
+# recipe epoch by epoch, the estimators against scikit-learn's MLP, and the
+# playground server's live updates (benchmarks/README.md)
 bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/tiny.py
 	$(BIN)/python benchmarks/mnist.py
 	$(BIN)/python benchmarks/larger.py
 	$(BIN)/python benchmarks/epochs.py
 	$(BIN)/python benchmarks/estimator.py
+	$(BIN)/python benchmarks/playground.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache test-artifacts

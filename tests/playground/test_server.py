@@ -5,6 +5,7 @@ limits on sessions and idleness."""
 
 import base64
 import json
+import time
 import warnings
 
 import numpy as np
@@ -273,3 +274,19 @@ def test_an_idle_session_is_closed():
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
         assert closed.value.code == GOING_AWAY
+
+
+def test_a_playing_session_is_not_idle():
+    """A tab that watches its network train sends nothing, and is in use."""
+    client = TestClient(create_app(idle_seconds=0.2))
+    with client.websocket_connect("/ws") as ws:
+        settings(ws)
+        ws.send_json({"type": "play"})
+        started = time.monotonic()
+        epochs = []
+        while time.monotonic() - started < 0.8:  # four idle periods
+            message = ws.receive_json()
+            assert message["type"] == "state", message
+            epochs.append(message["epoch"])
+        assert epochs[-1] > epochs[0]
+        ws.send_json({"type": "pause"})

@@ -103,7 +103,7 @@ def fit_square(X: np.ndarray) -> np.ndarray:
     """``X`` (n, 2) moved and scaled, by one factor on both axes, so that its
     bounding box is centred on 0 and its longer side spans ``[−6, 6]``."""
     low, high = X.min(axis=0), X.max(axis=0)
-    centre = (low + high) / 2
+    centre = low + (high - low) / 2  # no overflow for coordinates near 1e308
     half = float(np.max(high - low)) / 2
     scale = EXTENT / half if half > 0 else 1.0
     return np.clip((X - centre) * scale, -EXTENT, EXTENT)

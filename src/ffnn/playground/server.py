@@ -181,11 +181,14 @@ class Connection:
 
     async def receive_messages(self, idle_seconds: float) -> None:
         """Handle messages, one at a time, until the client leaves or sends
-        nothing for ``idle_seconds``."""
+        nothing for ``idle_seconds`` while it is not playing (a tab that
+        watches its network train is in use, though it sends nothing)."""
         while True:
             try:
                 message = await asyncio.wait_for(self.websocket.receive(), idle_seconds)
             except TimeoutError:
+                if self.playing:
+                    continue
                 await self.send(
                     error(f"no message for {idle_seconds:g} s: the session is closed")
                 )

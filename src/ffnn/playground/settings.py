@@ -83,13 +83,9 @@ class Settings:
                     f"unknown setting {key!r}; the settings are: {', '.join(CHECKS)}"
                 )
             changes[key] = CHECKS[key](value, key)
-        settings = replace(self, **changes)
-        if settings.batch_size > settings.samples:
-            raise SettingsError(
-                f"batch_size must be 0 (the full batch) or 1..samples "
-                f"({settings.samples}), got {settings.batch_size}"
-            )
-        return settings
+        # a batch larger than the training set is the full batch (the session
+        # takes min(batch_size, n)), so fewer samples never refuse a batch size
+        return replace(self, **changes)
 
     def changed(self, other: Settings) -> set[str]:
         """The keys whose values differ between these settings and ``other``."""

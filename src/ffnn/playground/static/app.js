@@ -200,9 +200,15 @@ function connect() {
     if (socket !== ws) return;
     connected = false;
     socket = null;
+    document.body.classList.remove("playing");
+    if (event.code === 1001) {
+      // the server closed an idle session: reconnect when the user comes back
+      setConnection("session closed after inactivity — click anywhere to reconnect", "down");
+      document.addEventListener("click", () => connect(), { once: true });
+      return;
+    }
     if (event.code === 1013) reconnectDelay = 5000; // server full: wait longer
     setConnection("disconnected — reconnecting…", "down");
-    document.body.classList.remove("playing");
     scheduleReconnect();
   };
 }
@@ -573,7 +579,7 @@ function bindControls() {
     const delta = Number(button.dataset.layerChange);
     const hidden = [...settings.hidden];
     const n = hidden[l] + delta;
-    if (n < 1 || n > MAX_NEURONS) return;
+    if (n < 1 || (delta > 0 && n > MAX_NEURONS)) return; // a preset's 10 may shrink
     hidden[l] = n;
     changeSettings({ hidden });
   });

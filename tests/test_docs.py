@@ -24,6 +24,17 @@ TUTORIALS = [
     "tutorials/04-beyond-the-notes.md",
     "tutorials/05-scikit-learn-and-dask.md",
 ]
+# the README's long sections live here; the README summarises each and links it
+GUIDE = [
+    "guide/python-api.md",
+    "guide/command-line.md",
+    "guide/model-files.md",
+    "guide/long-runs.md",
+    "guide/experiments.md",
+    "guide/digits-and-mnist.md",
+    "guide/reading-the-code.md",
+    "guide/architecture.md",
+]
 
 
 def _load(path: Path):
@@ -107,6 +118,7 @@ def test_nav_lists_the_tutorials_in_order():
     assert sections == [
         "Home",
         "Tutorials",
+        "Guide",
         "Gallery",
         "API reference",
         "CLI reference",
@@ -133,3 +145,58 @@ def test_every_gallery_image_exists_and_every_study_is_shown():
     for study in list_studies():
         assert f"ffnn experiment {study} --out experiments/{study}" in page
         assert any(image.startswith(f"gallery/{study}/") for image in images), study
+
+
+def test_nav_lists_every_guide_page_after_the_tutorials():
+    nav = _nav()
+    first = nav.index("  - Guide:")
+    assert nav[first - 1].strip() == f"- {TUTORIALS[-1]}"
+    entries = [line.strip()[2:] for line in nav[first + 1 : first + 1 + len(GUIDE)]]
+    assert entries == GUIDE
+    listed = {
+        p.relative_to(ROOT / "docs").as_posix()
+        for p in (ROOT / "docs" / "guide").glob("*.md")
+    }
+    assert listed == set(GUIDE)  # no guide page outside the nav
+    for page in GUIDE:
+        text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+        assert text.startswith("# "), page
+
+
+def test_readme_links_every_guide_page():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for page in GUIDE:
+        assert (ROOT / "docs" / page).is_file(), page
+        assert f"](docs/{page})" in readme, page
+        assert f"(full guide: [docs/{page}](docs/{page}))" in readme, page
+
+
+def test_readme_keeps_its_front_page_sections():
+    # sections other issues and the project's rules require on the front page
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for heading in (
+        "## Quick start",
+        "## Documentation",
+        "## Coming from scikit-learn",
+        "## The playground",
+        "## Speed",
+        "## Architecture",
+    ):
+        assert f"\n{heading}\n" in readme, heading
+    assert "](docs/images/playground.png)" in readme
+    assert "| module | concept |" in readme
+    for bench in ("tiny.py", "mnist.py", "larger.py", "estimator.py", "playground.py"):
+        assert f"benchmarks/{bench}" in readme, bench
+
+
+def test_guide_links_resolve():
+    # relative links inside the guide point at files of the site (mkdocs --strict
+    # checks this too; this test does it without a build)
+    for page in GUIDE:
+        path = ROOT / "docs" / page
+        for target in re.findall(r"\]\(([^)#\s]+)", path.read_text(encoding="utf-8")):
+            if "://" in target:
+                continue
+            if target.startswith("../reference/") or target == "../cli.md":
+                continue  # generated at build time by tools/docs_pages.py
+            assert (path.parent / target).resolve().is_file(), (page, target)

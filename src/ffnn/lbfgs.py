@@ -28,7 +28,7 @@ from ffnn.layers import Dropout
 from ffnn.network import Network
 from ffnn.penalties import weight_penalty
 from ffnn.targets import check_training_data
-from ffnn.training import History, TrainingDivergedError
+from ffnn.training import History, TrainingDivergedError, check_network
 
 
 @dataclass
@@ -93,8 +93,7 @@ def train_lbfgs(
     import scipy.optimize  # slow to import: only here
     from threadpoolctl import threadpool_limits
 
-    if not isinstance(net, Network):
-        raise TypeError(f"net must be an ffnn Network, got {type(net).__name__}")
+    check_network(net)
     if any(isinstance(layer, Dropout) and layer.rate > 0 for layer in net.layers):
         raise ValueError(
             "L-BFGS needs the same objective at every evaluation, which dropout "

@@ -222,12 +222,12 @@ def evaluate(net: Network, X: Any, y: Any) -> tuple[float, float]:
 
     Raises :class:`~ffnn.losses.NonFiniteOutputError` when the outputs overflow.
     """
-    _check_network(net)
+    check_network(net)
     X, targets = _check_evaluation_data(net, X, y)
     return _evaluate_encoded(net, X, targets, check=True)
 
 
-def _check_network(net: Any) -> None:
+def check_network(net: Any) -> None:
     if not isinstance(net, Network):
         raise TypeError(f"net must be an ffnn Network, got {type(net).__name__}")
 
@@ -369,7 +369,7 @@ def train(
     ``w ← w − η ∂J/∂w`` (or the optimizer's rule). With full batches and the sum
     this is exactly ``dW = Aᵀ delta + λ W``, ``W ← W − η dW``.
     """
-    _check_network(net)
+    check_network(net)
     optimizer = SGD(learning_rate=0.01) if optimizer is None else optimizer
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an ffnn Optimizer, got {optimizer!r}")

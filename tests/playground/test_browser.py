@@ -61,18 +61,12 @@ def missing_browser(reason: str) -> None:
 def server_url() -> Iterator[str]:
     """A real playground server on a free loopback port, in a thread."""
     uvicorn = pytest.importorskip("uvicorn")
-    from ffnn.cli.playground import WS_MAX_SIZE, listen
+    from ffnn.cli.playground import listen, make_server
     from ffnn.playground.server import create_app
 
     listener = listen("127.0.0.1", 0)
     port = listener.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(),
-        log_level="warning",
-        ws_max_size=WS_MAX_SIZE,
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
+    server = make_server(uvicorn, create_app())
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [listener]}, daemon=True
     )

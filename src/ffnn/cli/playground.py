@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import socket
 import webbrowser
+from typing import Any
 
 from rich.console import Console
 
@@ -54,6 +55,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_playground)
 
 
+def make_server(uvicorn: Any, app: Any) -> Any:
+    """The uvicorn server of the playground ``app``, as ``ffnn playground``
+    runs it (the browser tests run the same one): quiet logs, frames up to
+    :data:`WS_MAX_SIZE`, a short graceful shutdown. Its ``run(sockets=[...])``
+    serves a socket bound by :func:`listen`."""
+    config = uvicorn.Config(
+        app, log_level="warning", ws_max_size=WS_MAX_SIZE, timeout_graceful_shutdown=2
+    )
+    return uvicorn.Server(config)
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -77,13 +89,7 @@ def _playground(args: argparse.Namespace, console: Console) -> int:
     listener = listen(args.host, args.port)
     host, port = listener.getsockname()[:2]
     url = f"http://{_url_host(host)}:{port}/"
-    config = uvicorn.Config(
-        create_app(),
-        log_level="warning",
-        ws_max_size=WS_MAX_SIZE,
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
+    server = make_server(uvicorn, create_app())
     console.print(f"ffnn playground at {url} (Ctrl-C stops it)")
     if not args.no_browser:
         try:

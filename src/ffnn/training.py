@@ -228,6 +228,7 @@ def evaluate(net: Network, X: Any, y: Any) -> tuple[float, float]:
 
 
 def check_network(net: Any) -> None:
+    """TypeError unless ``net`` is an ffnn Network."""
     if not isinstance(net, Network):
         raise TypeError(f"net must be an ffnn Network, got {type(net).__name__}")
 
